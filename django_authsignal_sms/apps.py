@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class AuthsignalSmsConfig(AppConfig):
+    name = "django_authsignal_sms"
+    label = "authsignal_sms"
+    verbose_name = "Authsignal SMS step-up"
+    default_auto_field = "django.db.models.AutoField"
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+        from django.core import checks
+
+        from . import checks as app_checks
+        from .receivers import on_user_logged_in
+
+        user_logged_in.connect(on_user_logged_in, dispatch_uid="django_authsignal_sms.login")
+        for check in app_checks.ALL_CHECKS:
+            checks.register(check, checks.Tags.security)

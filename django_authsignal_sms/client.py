@@ -1,0 +1,149 @@
+"""The one place that talks to Authsignal's server API, through the official SDK.
+
+It reuses one SDK client (and so its keep-alive connections) per process and covers the pitfalls
+of authsignal 4.1 (see authsignal-api.md §3): the SDK's own timeout is never applied, a ``None``
+value in a body hangs the call, a reply whose Content-Type is not exactly ``application/json``
+raises ``AttributeError``, and keys are sent as given (so they must be camelCase).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from authsignal.client import ApiException, AuthsignalClient
+from requests.adapters import HTTPAdapter
+
+from .conf import app_settings
+from .exceptions import (
+    AuthsignalApiError,
+    AuthsignalError,
+    AuthsignalMalformedResponse,
+    AuthsignalTimeout,
+    AuthsignalUnavailable,
+)
+
+
+@dataclass(frozen=True)
+class TrackResult:
+    state: str
+    idempotency_key: str
+    token: str
+    is_enrolled: bool
+    enrolled_methods: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    is_valid: bool
+    state: str | None
+    user_id: str | None
+    action: str | None
+    idempotency_key: str | None
+
+
+class TimeoutAdapter(HTTPAdapter):
+    """Applies our timeout: requests hands the SDK's session ``timeout=None`` explicitly."""
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__()
+        self.timeout = timeout
+
+    def send(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self.timeout
+        return super().send(request, *args, **kwargs)
+
+
+@functools.lru_cache(maxsize=4)
+def _sdk_client(api_url: str, secret_key: str, timeout: float) -> AuthsignalClient:
+    client = AuthsignalClient(secret_key, api_url=api_url, timeout=timeout)
+    adapter = TimeoutAdapter(timeout)
+    client.session.mount("http://", adapter)
+    client.session.mount("https://", adapter)
+    return client
+
+
+def get_sdk_client() -> AuthsignalClient:
+    """The process-wide SDK client for the current settings."""
+    return _sdk_client(app_settings.API_URL, app_settings.SECRET_KEY, app_settings.TIMEOUT)
+
+
+def track_sign_in(user_id: str, attributes: Mapping[str, Any]) -> TrackResult:
+    _check_user_id(user_id)
+    body = _without_none(attributes)
+    data = _call(lambda sdk: sdk.track(user_id, app_settings.ACTION, body))
+    return TrackResult(
+        state=_required_str(data, "state"),
+        idempotency_key=_required_str(data, "idempotency_key"),
+        token=_optional_str(data, "token") or "",
+        is_enrolled=bool(data.get("is_enrolled", False)),
+        enrolled_methods=tuple(str(m) for m in data.get("enrolled_verification_methods") or ()),
+    )
+
+
+def validate_challenge(token: str, user_id: str, action: str) -> ValidationResult:
+    body = {"token": token, "userId": user_id, "action": action}
+    data = _call(lambda sdk: sdk.validate_challenge(body))
+    if not isinstance(data.get("is_valid"), bool):
+        raise AuthsignalMalformedResponse("validate reply has no boolean isValid")
+    return ValidationResult(
+        is_valid=data["is_valid"],
+        state=_optional_str(data, "state"),
+        user_id=_optional_str(data, "user_id"),
+        action=_optional_str(data, "action"),
+        idempotency_key=_optional_str(data, "idempotency_key"),
+    )
+
+
+def _call(operation: Callable[[AuthsignalClient], Any]) -> dict[str, Any]:
+    try:
+        data = operation(get_sdk_client())
+    except ApiException as exc:
+        raise _translate(exc) from exc
+    except AttributeError as exc:
+        # The SDK only sets ``decamelized_content`` for ``Content-Type: application/json``.
+        raise AuthsignalMalformedResponse("reply is not application/json") from exc
+    if not isinstance(data, dict):
+        raise AuthsignalMalformedResponse("reply is not a JSON object")
+    return data
+
+
+def _translate(exc: ApiException) -> AuthsignalError:
+    cause = exc.__cause__
+    if isinstance(cause, requests.Timeout):
+        return AuthsignalTimeout(f"no answer within {app_settings.TIMEOUT}s")
+    if isinstance(cause, requests.exceptions.InvalidJSONError):
+        return AuthsignalMalformedResponse("reply is not valid JSON")
+    if exc.status_code is not None:
+        return AuthsignalApiError(
+            f"HTTP {exc.status_code}: {exc.error_code or 'no error code'}",
+            status=exc.status_code,
+            code=exc.error_code,
+        )
+    return AuthsignalUnavailable(f"cannot reach Authsignal: {type(cause).__name__}")
+
+
+def _check_user_id(user_id: str) -> None:
+    # The SDK quotes path parameters but keeps "/", which would change the path.
+    if not user_id or "/" in user_id:
+        raise AuthsignalError(f"user id {user_id!r} cannot be sent to Authsignal")
+
+
+def _without_none(attributes: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in attributes.items() if value is not None}
+
+
+def _required_str(data: Mapping[str, Any], key: str) -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or not value:
+        raise AuthsignalMalformedResponse(f"reply has no {key}")
+    return value
+
+
+def _optional_str(data: Mapping[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    return value if isinstance(value, str) else None

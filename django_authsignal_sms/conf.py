@@ -1,0 +1,135 @@
+"""The app's settings: read lazily from ``django.conf.settings`` so ``override_settings`` works."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+DEFAULT_API_URL = "https://api.authsignal.com/v1"
+BROWSER_SDK_URL = "https://cdn.jsdelivr.net/npm/@authsignal/browser@1.16.0/dist/index.min.js"
+BROWSER_SDK_INTEGRITY = "sha384-VtCaiKZMKGBN/ySL73iQpmipquK15DjtbpG38MMyjYDrzROj2LJAjlrHKUx3d7DY"
+
+# Every option of the AUTHSIGNAL_SMS dict, with its default. README.md documents each one.
+DEFAULTS: dict[str, Any] = {
+    "ENABLED": True,
+    "ACTION": "signIn",
+    "PHONE_NUMBER": "phone_number",
+    "ON_REVIEW": "block",
+    "FAIL_OPEN": False,
+    "TIMEOUT": 5.0,
+    "PENDING_LIFETIME": 600,
+    "BROWSER_SDK_URL": BROWSER_SDK_URL,
+    "BROWSER_SDK_INTEGRITY": BROWSER_SDK_INTEGRITY,
+    "CLIENT_API_URL": None,
+    "EXEMPT_URLS": [],
+    "EXEMPT_URL_NAMES": ["logout", "admin:logout", "account_logout"],
+    "CLIENT_IP_HEADER": None,
+    "TRUSTED_PROXY_COUNT": 1,
+    "RESEND_COOLDOWN": 30,
+    "MAX_RESENDS": 3,
+    "MAX_FAILED_VERIFICATIONS": 5,
+    "WHATSAPP": False,
+    "DEVICE_ID_COOKIE": "__as_aid",
+}
+
+ON_REVIEW_CHOICES = ("block", "challenge")
+
+
+def _option(name: str) -> Any:
+    options = getattr(settings, "AUTHSIGNAL_SMS", {})
+    return options.get(name, DEFAULTS[name])
+
+
+class AppSettings:
+    @property
+    def API_URL(self) -> str:
+        return str(getattr(settings, "AUTHSIGNAL_API_URL", "") or DEFAULT_API_URL)
+
+    @property
+    def TENANT_ID(self) -> str:
+        return str(getattr(settings, "AUTHSIGNAL_TENANT_ID", "") or "")
+
+    @property
+    def SECRET_KEY(self) -> str:
+        return str(getattr(settings, "AUTHSIGNAL_SECRET_KEY", "") or "")
+
+    @property
+    def ENABLED(self) -> bool:
+        return bool(_option("ENABLED"))
+
+    @property
+    def ACTION(self) -> str:
+        return str(_option("ACTION"))
+
+    @property
+    def PHONE_NUMBER(self) -> str:
+        return str(_option("PHONE_NUMBER"))
+
+    @property
+    def ON_REVIEW(self) -> str:
+        return str(_option("ON_REVIEW"))
+
+    @property
+    def FAIL_OPEN(self) -> bool:
+        return bool(_option("FAIL_OPEN"))
+
+    @property
+    def TIMEOUT(self) -> float:
+        return float(_option("TIMEOUT"))
+
+    @property
+    def PENDING_LIFETIME(self) -> int:
+        return int(_option("PENDING_LIFETIME"))
+
+    @property
+    def BROWSER_SDK_URL(self) -> str:
+        return str(_option("BROWSER_SDK_URL"))
+
+    @property
+    def BROWSER_SDK_INTEGRITY(self) -> str:
+        return str(_option("BROWSER_SDK_INTEGRITY") or "")
+
+    @property
+    def CLIENT_API_URL(self) -> str:
+        return str(_option("CLIENT_API_URL") or self.API_URL)
+
+    @property
+    def EXEMPT_URLS(self) -> list[str]:
+        return list(_option("EXEMPT_URLS"))
+
+    @property
+    def EXEMPT_URL_NAMES(self) -> list[str]:
+        return list(_option("EXEMPT_URL_NAMES"))
+
+    @property
+    def CLIENT_IP_HEADER(self) -> str | None:
+        header = _option("CLIENT_IP_HEADER")
+        return str(header) if header else None
+
+    @property
+    def TRUSTED_PROXY_COUNT(self) -> int:
+        return int(_option("TRUSTED_PROXY_COUNT"))
+
+    @property
+    def RESEND_COOLDOWN(self) -> int:
+        return int(_option("RESEND_COOLDOWN"))
+
+    @property
+    def MAX_RESENDS(self) -> int:
+        return int(_option("MAX_RESENDS"))
+
+    @property
+    def MAX_FAILED_VERIFICATIONS(self) -> int:
+        return int(_option("MAX_FAILED_VERIFICATIONS"))
+
+    @property
+    def WHATSAPP(self) -> bool:
+        return bool(_option("WHATSAPP"))
+
+    @property
+    def DEVICE_ID_COOKIE(self) -> str:
+        return str(_option("DEVICE_ID_COOKIE"))
+
+
+app_settings = AppSettings()

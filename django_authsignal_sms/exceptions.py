@@ -1,0 +1,34 @@
+"""The app's own error types: every failure to talk to Authsignal becomes one of these."""
+
+from __future__ import annotations
+
+
+class AuthsignalError(Exception):
+    """Authsignal could not give a usable answer; ``reason`` is a short machine-readable cause."""
+
+    reason = "error"
+
+    def __init__(self, message: str, *, status: int | None = None, code: str | None = None):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+class AuthsignalTimeout(AuthsignalError):
+    reason = "timeout"
+
+
+class AuthsignalUnavailable(AuthsignalError):
+    reason = "unavailable"
+
+
+class AuthsignalApiError(AuthsignalError):
+    """Authsignal answered with an HTTP error status (4xx/5xx)."""
+
+    reason = "http_error"
+
+
+class AuthsignalMalformedResponse(AuthsignalError):
+    """Authsignal answered 2xx, but not with the JSON the contract promises."""
+
+    reason = "malformed"

@@ -1,0 +1,118 @@
+"""The gate: a session with a mark sees the site as anonymous and is steered to finish the step."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from django.apps import apps
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.messages.storage import default_storage
+from django.http import HttpRequest, HttpResponseBase, HttpResponseRedirect
+from django.urls import Resolver404, resolve
+
+from . import redirects, stepup
+from .conf import app_settings
+from .session import consume_mark, has_mark, read_mark, save_mark
+
+EXPIRED_MESSAGE = "Your sign-in took too long to finish. Please sign in again."
+ALWAYS_EXEMPT = ("/favicon.ico", "/robots.txt")
+
+
+class AuthsignalSmsMiddleware:
+    sync_capable = True
+    async_capable = True
+
+    def __init__(
+        self, get_response: Callable[[HttpRequest], HttpResponseBase | Awaitable[HttpResponseBase]]
+    ) -> None:
+        self.get_response = get_response
+        self.async_mode = iscoroutinefunction(get_response)
+        if self.async_mode:
+            markcoroutinefunction(self)
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase | Awaitable[HttpResponseBase]:
+        if self.async_mode:
+            return self.__acall__(request)
+        response = self.gate(request)
+        if response is None:
+            response = self.get_response(request)  # type: ignore[assignment]
+        assert isinstance(response, HttpResponseBase)
+        return self.steer_after_login(request, response)
+
+    async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
+        response = await sync_to_async(self.gate)(request)
+        if response is None:
+            response = await self.get_response(request)  # type: ignore[misc]
+        assert isinstance(response, HttpResponseBase)
+        if getattr(request, stepup.OUTCOME, None) is None:
+            return response
+        return await sync_to_async(self.steer_after_login)(request, response)
+
+    def gate(self, request: HttpRequest) -> HttpResponseBase | None:
+        """A redirect for a marked session on a non-exempt URL; ``None`` lets the request on."""
+        if not app_settings.ENABLED or not has_mark(request):
+            return None
+        mark = read_mark(request)
+        if mark is None or self.is_exempt(request):
+            return None
+        if not mark.is_pending:
+            return HttpResponseRedirect(redirects.denied_url())
+        if mark.is_expired():
+            return self.expire(request)
+        wanted = request.get_full_path() if request.method == "GET" else mark.next_url
+        return HttpResponseRedirect(redirects.challenge_url(redirects.safe_next(request, wanted)))
+
+    def steer_after_login(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        """Replace the login view's response when the receiver held the login back."""
+        outcome = getattr(request, stepup.OUTCOME, None)
+        mark = read_mark(request) if outcome else None
+        if mark is None:
+            return response
+        mark.next_url = redirects.safe_next(request, response.get("Location"))
+        save_mark(request, mark)
+        if mark.is_pending:
+            return HttpResponseRedirect(redirects.challenge_url(mark.next_url))
+        return HttpResponseRedirect(redirects.denied_url())
+
+    def expire(self, request: HttpRequest) -> HttpResponseBase:
+        mark = consume_mark(request)
+        response = HttpResponseRedirect(redirects.retry_url(mark))
+        add_message(request, response, EXPIRED_MESSAGE)
+        return response
+
+    def is_exempt(self, request: HttpRequest) -> bool:
+        """Static and media files, the app's own pages, and the configured exemptions."""
+        if request.path.startswith(_file_prefixes()) or request.path_info in ALWAYS_EXEMPT:
+            return True
+        if any(re.match(pattern, request.path_info) for pattern in app_settings.EXEMPT_URLS):
+            return True
+        try:
+            match = resolve(request.path_info, urlconf=getattr(request, "urlconf", None))
+        except Resolver404:
+            return False
+        return match.namespace == "authsignal_sms" or match.view_name in set(
+            app_settings.EXEMPT_URL_NAMES
+        )
+
+
+def add_message(request: HttpRequest, response: HttpResponseBase, text: str) -> None:
+    """A warning for the next page, whether MessageMiddleware runs before this one or after."""
+    if not apps.is_installed("django.contrib.messages"):
+        return
+    storage = getattr(request, "_messages", None)
+    if storage is not None:
+        storage.add(messages.WARNING, text)
+        return
+    storage = default_storage(request)
+    storage.add(messages.WARNING, text)
+    storage.update(response)
+
+
+def _file_prefixes() -> tuple[str, ...]:
+    urls = (settings.STATIC_URL, settings.MEDIA_URL)
+    return tuple(url for url in urls if url and url.startswith("/") and url != "/")

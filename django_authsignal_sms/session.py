@@ -1,0 +1,101 @@
+"""The pending mark: one small JSON-serialisable record in the session, and nothing else.
+
+A mark is written when Authsignal did not simply ALLOW a login. While it is there the session is
+not logged in (the receiver removed Django's auth keys), and the middleware steers every
+non-exempt request to the challenge page (``PENDING``) or to the denied page (the others).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.signing import JSONSerializer
+from django.http import HttpRequest
+
+from .conf import app_settings
+
+SESSION_KEY = "_authsignal_sms"
+
+PENDING = "pending"
+BLOCKED = "blocked"
+REVIEW = "review"
+ERROR = "error"
+OUTCOMES = (PENDING, BLOCKED, REVIEW, ERROR)
+
+
+@dataclass
+class Mark:
+    outcome: str
+    started: float = dataclasses.field(default_factory=time.time)
+    user_id: str = ""
+    backend: str = ""
+    token: str = ""
+    idempotency_key: str = ""
+    action: str = ""
+    enrolled: bool = False
+    next_url: str = ""
+    retry_url: str = ""
+    sent_at: float | None = None
+    resends: int = 0
+    failures: int = 0
+
+    @property
+    def is_pending(self) -> bool:
+        return self.outcome == PENDING
+
+    def is_expired(self, now: float | None = None) -> bool:
+        now = time.time() if now is None else now
+        return now - self.started > app_settings.PENDING_LIFETIME
+
+
+# What each stored field must be; a record that breaks this is treated as no mark at all.
+_TYPES: dict[str, tuple[type, ...]] = {
+    "outcome": (str,),
+    "started": (int, float),
+    "user_id": (str,),
+    "backend": (str,),
+    "token": (str,),
+    "idempotency_key": (str,),
+    "action": (str,),
+    "enrolled": (bool,),
+    "next_url": (str,),
+    "retry_url": (str,),
+    "sent_at": (int, float, type(None)),
+    "resends": (int,),
+    "failures": (int,),
+}
+
+
+def read_mark(request: HttpRequest) -> Mark | None:
+    """The session's mark, or ``None``; a damaged record counts as none."""
+    raw = request.session.get(SESSION_KEY)
+    if not isinstance(raw, dict) or raw.get("outcome") not in OUTCOMES:
+        return None
+    fields = {key: value for key, value in raw.items() if key in _TYPES}
+    if not all(isinstance(value, _TYPES[key]) for key, value in fields.items()):
+        return None
+    return Mark(**fields)
+
+
+def save_mark(request: HttpRequest, mark: Mark) -> None:
+    request.session[SESSION_KEY] = dataclasses.asdict(mark)
+
+
+def consume_mark(request: HttpRequest) -> Mark | None:
+    """Remove the mark and return what it was: a mark serves one attempt only."""
+    mark = read_mark(request)
+    request.session.pop(SESSION_KEY, None)
+    return mark
+
+
+def has_mark(request: HttpRequest) -> bool:
+    session = getattr(request, "session", None)
+    return session is not None and SESSION_KEY in session
+
+
+def serialised_size(mark: Mark) -> int:
+    data: dict[str, Any] = {SESSION_KEY: dataclasses.asdict(mark)}
+    return len(JSONSerializer().dumps(data))

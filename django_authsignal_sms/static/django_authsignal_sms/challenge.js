@@ -1,0 +1,177 @@
+/* django-authsignal-sms: the code page. Settings come from this script tag's data-* attributes;
+   no inline script, so a strict Content-Security-Policy works. One global name: none. */
+(function () {
+  "use strict";
+
+  var config = document.currentScript.dataset;
+  var MESSAGES = {
+    CODE_INVALID_OR_EXPIRED: "That code is not right, or it has expired. Try again, or send a new code.",
+    MAX_ATTEMPTS_EXCEEDED: "Too many wrong codes. Please sign in again.",
+    no_phone: "There is no mobile number on your account, so we cannot send a code. Please contact support.",
+    sdk_missing: "The sign-in check could not load. Check your connection and reload the page.",
+    expired: "This code page has expired. Please sign in again.",
+    too_many: "Too many codes were sent. Please sign in again.",
+    generic: "Something went wrong. Please try again.",
+  };
+  var channel = "sms";
+  var client = null;
+  var timer = null;
+
+  function el(name) {
+    return document.getElementById("authsignal-sms-" + name);
+  }
+
+  function say(text) {
+    el("status").textContent = text || "";
+  }
+
+  function fail(text) {
+    el("error").textContent = text || "";
+  }
+
+  function csrfToken() {
+    var field = document.querySelector("#authsignal-sms-callback [name=csrfmiddlewaretoken]");
+    return field ? field.value : "";
+  }
+
+  function cooldown(seconds) {
+    var button = el("resend");
+    var left = Math.max(0, seconds | 0);
+    clearInterval(timer);
+    var tick = function () {
+      button.disabled = left > 0;
+      button.textContent = left > 0 ? "Send a new code (" + left + "s)" : "Send a new code";
+      left -= 1;
+      if (left < 0) clearInterval(timer);
+    };
+    tick();
+    if (left >= 0) timer = setInterval(tick, 1000);
+  }
+
+  function askServerToResend() {
+    return fetch(config.resendUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" },
+    }).then(function (response) {
+      return response.json();
+    });
+  }
+
+  function sendWithSdk() {
+    if (channel === "whatsapp") return client.whatsapp.challenge();
+    if (config.enrolled === "true") return client.sms.challenge();
+    if (!config.enrollPhone) return Promise.resolve({ error: MESSAGES.no_phone });
+    return client.sms.enroll({ phoneNumber: config.enrollPhone });
+  }
+
+  function send() {
+    fail("");
+    say("Sending your code…");
+    return sendWithSdk().then(function (result) {
+      if (result && result.error) {
+        say("");
+        fail(result.errorDescription || result.error);
+        cooldown(Number(config.resendCooldown));
+        return;
+      }
+      say(channel === "whatsapp" ? "We sent your code on WhatsApp." : "We sent your code by text message.");
+      cooldown(Number(config.resendCooldown));
+      el("code").focus();
+    }, function () {
+      say("");
+      fail(MESSAGES.generic);
+    });
+  }
+
+  function resend(newChannel) {
+    fail("");
+    askServerToResend().then(function (answer) {
+      if (answer.allowed) {
+        channel = newChannel || channel;
+        return send();
+      }
+      if (answer.redirect) {
+        fail(MESSAGES.too_many);
+        window.location.assign(answer.redirect);
+      } else if (answer.reason === "cooldown") {
+        cooldown(answer.wait);
+      } else {
+        fail(MESSAGES.expired);
+      }
+    }, function () {
+      fail(MESSAGES.generic);
+    });
+  }
+
+  function verify(event) {
+    event.preventDefault();
+    var code = el("code").value.replace(/\s+/g, "");
+    if (!code) {
+      fail("Enter the code from the message.");
+      return;
+    }
+    fail("");
+    say("Checking your code…");
+    el("verify").disabled = true;
+    var sdk = channel === "whatsapp" ? client.whatsapp : client.sms;
+    sdk.verify({ code: code }).then(function (result) {
+      el("verify").disabled = false;
+      say("");
+      if (result && result.error) {
+        fail(result.errorDescription || result.error);
+      } else if (result && result.data && result.data.isVerified && result.data.token) {
+        say("Code accepted. Signing you in…");
+        el("verify").disabled = true;
+        var form = el("callback");
+        form.elements.token.value = result.data.token;
+        form.submit();
+      } else {
+        var reason = result && result.data && result.data.failureReason;
+        fail(MESSAGES[reason] || MESSAGES.CODE_INVALID_OR_EXPIRED);
+        el("code").select();
+      }
+    }, function () {
+      el("verify").disabled = false;
+      say("");
+      fail(MESSAGES.generic);
+    });
+  }
+
+  function start() {
+    if (!window.authsignal || !window.authsignal.Authsignal) {
+      fail(MESSAGES.sdk_missing);
+      return;
+    }
+    client = new window.authsignal.Authsignal({
+      tenantId: config.tenantId,
+      baseUrl: config.baseUrl,
+      onTokenExpired: function () {
+        fail(MESSAGES.expired);
+      },
+    });
+    client.setToken(config.token);
+    el("code-form").addEventListener("submit", verify);
+    el("resend").addEventListener("click", function () {
+      resend();
+    });
+    var whatsapp = el("whatsapp");
+    if (whatsapp) {
+      whatsapp.addEventListener("click", function () {
+        resend("whatsapp");
+      });
+    }
+    if (config.autoSend === "true") {
+      send();
+    } else {
+      say("Enter the code we sent you, or send a new one.");
+      cooldown(Number(config.resendWait));
+    }
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();

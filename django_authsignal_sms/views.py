@@ -1,0 +1,234 @@
+"""The challenge page, the callback that finalises the login, resend, cancel and denied pages."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from django.contrib.auth import load_backend
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.generic import TemplateView
+
+from . import client, redirects, signals, stepup
+from .apps import AuthsignalSmsConfig
+from .attributes import phone_number
+from .conf import app_settings
+from .exceptions import AuthsignalError
+from .log import log_event, mask_phone
+from .session import PENDING, Mark, consume_mark, read_mark, save_mark
+
+PROBLEM_TEMPLATE = "django_authsignal_sms/denied.html"
+TOKEN_MAX_LENGTH = 4096
+
+# What each outcome tells the user; the denied template can override all of it.
+DENIED_PAGES = {
+    "blocked": ("Sign-in blocked", "This sign-in was blocked for your account's protection."),
+    "review": (
+        "Sign-in held for review",
+        "This sign-in is held for review. You will be able to sign in once it has been approved.",
+    ),
+    "error": (
+        "We could not check this sign-in",
+        "Our sign-in check is not available right now, so you have not been signed in. "
+        "Please try again in a moment.",
+    ),
+    "failed": (
+        "Sign-in not completed",
+        "The code could not be confirmed, so you have not been signed in.",
+    ),
+    "no_pending": (
+        "No sign-in waiting for a code",
+        "There is no sign-in waiting for a code in this browser, or it has already been used.",
+    ),
+    "expired": ("Code page expired", "Your sign-in took too long to finish. Please sign in again."),
+}
+
+
+def problem_page(request: HttpRequest, reason: str, retry_url: str, status: int) -> HttpResponse:
+    title, message = DENIED_PAGES[reason]
+    context = {"reason": reason, "title": title, "message": message, "retry_url": retry_url}
+    return render(request, PROBLEM_TEMPLATE, context, status=status)
+
+
+def get_pending_user(mark: Mark) -> AbstractBaseUser | None:
+    """The user the mark is for, through the backend that accepted the password."""
+    try:
+        backend = load_backend(mark.backend)
+    except ImportError:
+        return None
+    user = backend.get_user(mark.user_id)
+    return user if user is not None and str(user.pk) == mark.user_id else None
+
+
+@method_decorator([never_cache, csrf_protect], name="dispatch")
+class ChallengeView(TemplateView):
+    template_name = "django_authsignal_sms/challenge.html"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        mark = read_mark(request)
+        if mark is None or not mark.is_pending:
+            return problem_page(request, "no_pending", redirects.retry_url(None), 400)
+        if mark.is_expired():
+            consume_mark(request)
+            return problem_page(request, "expired", redirects.retry_url(mark), 400)
+        user = get_pending_user(mark)
+        if user is None:
+            consume_mark(request)
+            return problem_page(request, "no_pending", redirects.retry_url(mark), 400)
+        auto_send = mark.sent_at is None
+        if auto_send:
+            mark.sent_at = time.time()
+            save_mark(request, mark)
+        return self.render_to_response(self.page_context(request, mark, user, auto_send))
+
+    def page_context(
+        self, request: HttpRequest, mark: Mark, user: AbstractBaseUser, auto_send: bool
+    ) -> dict[str, Any]:
+        phone = phone_number(user)
+        next_url = redirects.safe_next(request, request.GET.get("next")) or mark.next_url
+        wait = max(0, int((mark.sent_at or 0) + app_settings.RESEND_COOLDOWN - time.time()))
+        return {
+            "tenant_id": app_settings.TENANT_ID,
+            "base_url": app_settings.CLIENT_API_URL,
+            "sdk_url": app_settings.BROWSER_SDK_URL,
+            "sdk_integrity": app_settings.BROWSER_SDK_INTEGRITY,
+            "token": mark.token,
+            "enrolled": mark.enrolled,
+            "enroll_phone": "" if mark.enrolled else (phone or ""),
+            "masked_phone": mask_phone(phone),
+            "auto_send": auto_send,
+            "resend_wait": 0 if auto_send else wait,
+            "resend_cooldown": app_settings.RESEND_COOLDOWN,
+            "whatsapp": app_settings.WHATSAPP and mark.enrolled,
+            "next": next_url,
+            "cancel_url": redirects.retry_url(mark),
+        }
+
+
+@method_decorator([sensitive_post_parameters("token"), never_cache, csrf_protect], name="dispatch")
+class CallbackView(View):
+    """Validates the verification token server-side; only then is the login final."""
+
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        mark = consume_mark(request)
+        if mark is None or not mark.is_pending:
+            return self.refuse(request, mark, "no_pending", 400)
+        if mark.is_expired():
+            return self.refuse(request, mark, "expired", 400)
+        token = request.POST.get("token", "")
+        if not token or len(token) > TOKEN_MAX_LENGTH:
+            return self.refuse(request, mark, "missing_token", 400)
+        try:
+            result = client.validate_challenge(token, mark.user_id, mark.action)
+        except AuthsignalError as error:
+            log_event(
+                "authsignal_error",
+                logging.ERROR,
+                user_id=mark.user_id,
+                reason=error.reason,
+                detail=str(error),
+            )
+            signals.authsignal_error.send(
+                AuthsignalSmsConfig, request=request, user=None, error=error, failed_open=False
+            )
+            # SessionMiddleware does not save on 5xx: save now, so the used mark stays used.
+            request.session.save()
+            return problem_page(request, "error", redirects.retry_url(mark), 503)
+        problem = self.find_problem(result, mark)
+        user = None if problem else get_pending_user(mark)
+        if user is None:
+            return self.refuse(request, mark, problem or "user_gone", 403)
+        stepup.finish(request, mark, user)
+        next_url = redirects.safe_next(request, request.POST.get("next")) or mark.next_url
+        return HttpResponseRedirect(next_url or redirects.after_login_url())
+
+    @staticmethod
+    def find_problem(result: client.ValidationResult, mark: Mark) -> str:
+        """Every check of DESIGN.md; the first that fails names the problem, ``""`` if none."""
+        checks = [
+            ("not_valid", result.is_valid),
+            ("wrong_state", result.state == "CHALLENGE_SUCCEEDED"),
+            ("wrong_user", result.user_id == mark.user_id),
+            ("wrong_action", result.action == mark.action),
+            ("wrong_idempotency_key", result.idempotency_key == mark.idempotency_key),
+        ]
+        return next((name for name, passed in checks if not passed), "")
+
+    @staticmethod
+    def refuse(request: HttpRequest, mark: Mark | None, problem: str, status: int) -> HttpResponse:
+        user_id = mark.user_id if mark else ""
+        log_event("challenge_failed", logging.WARNING, user_id=user_id, reason=problem)
+        signals.challenge_failed.send(
+            AuthsignalSmsConfig, request=request, user_id=user_id, reason=problem
+        )
+        page = problem if problem in ("no_pending", "expired") else "failed"
+        return problem_page(request, page, redirects.retry_url(mark), status)
+
+
+@method_decorator([never_cache, csrf_protect], name="dispatch")
+class ResendView(View):
+    """Counts a (re)send and says whether the page may ask Authsignal for another code."""
+
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        mark = read_mark(request)
+        if mark is None or mark.outcome != PENDING or mark.is_expired():
+            return JsonResponse({"allowed": False, "reason": "no_pending"}, status=400)
+        wait = int((mark.sent_at or 0) + app_settings.RESEND_COOLDOWN - time.time())
+        if wait > 0:
+            return JsonResponse({"allowed": False, "reason": "cooldown", "wait": wait}, status=429)
+        if mark.resends >= app_settings.MAX_RESENDS:
+            consume_mark(request)
+            log_event("resend_limit", logging.WARNING, user_id=mark.user_id)
+            return JsonResponse(
+                {"allowed": False, "reason": "too_many", "redirect": redirects.retry_url(mark)},
+                status=429,
+            )
+        mark.resends += 1
+        mark.sent_at = time.time()
+        save_mark(request, mark)
+        return JsonResponse({"allowed": True, "cooldown": app_settings.RESEND_COOLDOWN})
+
+
+@method_decorator([never_cache, csrf_protect], name="dispatch")
+class CancelView(View):
+    """Abandons the pending sign-in: the session is emptied, as by a logout."""
+
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        mark = read_mark(request)
+        request.session.flush()
+        return HttpResponseRedirect(redirects.retry_url(mark))
+
+
+@method_decorator(never_cache, name="dispatch")
+class DeniedView(View):
+    http_method_names = ["get"]
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        mark = read_mark(request)
+        if mark is None:
+            return HttpResponseRedirect(redirects.retry_url(None))
+        if mark.is_pending:
+            return HttpResponseRedirect(redirects.challenge_url(mark.next_url))
+        consume_mark(request)
+        return problem_page(request, mark.outcome, redirects.retry_url(mark), 403)
+
+
+challenge = ChallengeView.as_view()
+callback = CallbackView.as_view()
+resend = ResendView.as_view()
+cancel = CancelView.as_view()
+denied = DeniedView.as_view()

@@ -1,0 +1,110 @@
+"""Settings for the example site. Secrets and endpoints come from the environment (or a .env file).
+
+With the values of ``.env.example`` it talks to the local emulator; with your tenant's values
+it talks to Authsignal itself.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+REPO_DIR = BASE_DIR.parent
+
+env = environ.Env()
+for candidate in (BASE_DIR / ".env", REPO_DIR / ".env"):
+    if candidate.exists():
+        env.read_env(str(candidate))
+        break
+
+SECRET_KEY = env("DJANGO_SECRET_KEY")
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_authsignal_sms",
+    "demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_authsignal_sms.middleware.AuthsignalSmsMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "example_project.urls"
+WSGI_APPLICATION = "example_project.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "demo.context.demo",
+            ]
+        },
+    }
+]
+
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+SESSION_ENGINE = env("SESSION_ENGINE", default="django.contrib.sessions.backends.db")
+
+AUTH_USER_MODEL = "demo.User"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "protected"
+LOGOUT_REDIRECT_URL = "home"
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_TZ = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+# The browser SDK as npm installed it (package.json pins it), served by this site: no CDN needed.
+STATICFILES_DIRS = [("authsignal-browser", REPO_DIR / "node_modules/@authsignal/browser/dist")]
+
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
+AUTHSIGNAL_API_URL = env("AUTHSIGNAL_API_URL")
+AUTHSIGNAL_TENANT_ID = env("AUTHSIGNAL_TENANT_ID")
+AUTHSIGNAL_SECRET_KEY = env("AUTHSIGNAL_SECRET_KEY")
+
+AUTHSIGNAL_SMS = {
+    "WHATSAPP": env.bool("AUTHSIGNAL_SMS_WHATSAPP", default=True),
+    "RESEND_COOLDOWN": env.int("AUTHSIGNAL_SMS_RESEND_COOLDOWN", default=30),
+    # The defaults plus the demo's dev-only outbox panel, shown inside the code page.
+    "EXEMPT_URL_NAMES": ["logout", "admin:logout", "dev_outbox"],
+}
+if env.bool("AUTHSIGNAL_SMS_LOCAL_SDK", default=False):
+    # Load the npm copy of the SDK (same file, so the same integrity hash) instead of the CDN.
+    AUTHSIGNAL_SMS["BROWSER_SDK_URL"] = STATIC_URL + "authsignal-browser/index.min.js"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"django_authsignal_sms": {"handlers": ["console"], "level": "INFO"}},
+}

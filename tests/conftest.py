@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+import pytest
+import responses
+from django.contrib.auth import get_user_model
+
+from django_authsignal_sms.client import _sdk_client
+
+pytest_plugins = ["tests.emulator_fixtures"]
+
+API = "https://authsignal.test/v1"
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass
+class FakeAuthsignal:
+    """Authsignal's server API, faked at the HTTP level with ``responses``."""
+
+    mock: responses.RequestsMock
+    idempotency_key: str = "idem-1"
+    token: str = "track-token-1"
+    validation: dict = field(default_factory=dict)
+
+    def on_track(self, state: str, user_id: str | None = None, **extra) -> None:
+        body = {
+            "state": state,
+            "idempotencyKey": self.idempotency_key,
+            "token": self.token,
+            "url": "https://authsignal.test/challenge",
+            "isEnrolled": True,
+            "enrolledVerificationMethods": ["SMS"],
+            "allowedVerificationMethods": ["SMS"],
+            **extra,
+        }
+        url = f"{API}/users/{user_id}/actions/signIn" if user_id else None
+        self.mock.upsert(
+            responses.POST,
+            url or re.compile(rf"{API}/users/[^/]+/actions/signIn"),
+            json=body,
+        )
+
+    def on_validate(self, user_id: str, **overrides) -> None:
+        body = {
+            "isValid": True,
+            "state": "CHALLENGE_SUCCEEDED",
+            "userId": user_id,
+            "action": "signIn",
+            "idempotencyKey": self.idempotency_key,
+            "verificationMethod": "SMS",
+            **overrides,
+        }
+        self.mock.upsert(responses.POST, f"{API}/validate", json=body)
+
+    def calls_to(self, suffix: str) -> list:
+        return [call for call in self.mock.calls if call.request.url.endswith(suffix)]
+
+    def track_bodies(self) -> list[dict]:
+        return [
+            json.loads(call.request.body)
+            for call in self.mock.calls
+            if "/actions/" in call.request.url
+        ]
+
+
+@pytest.fixture(autouse=True)
+def fresh_sdk_client():
+    _sdk_client.cache_clear()
+    yield
+    _sdk_client.cache_clear()
+
+
+@pytest.fixture
+def authsignal():
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield FakeAuthsignal(mock)
+
+
+@pytest.fixture
+def user(db):
+    return get_user_model().objects.create_user("alice", "alice@example.com", PASSWORD)
+
+
+@pytest.fixture
+def staff(db):
+    return get_user_model().objects.create_superuser("root", "root@example.com", PASSWORD)
+
+
+def log_in(client, username="alice", password=PASSWORD, path="/accounts/login/", next_url=""):
+    """POST a login form the way a browser would; returns the response."""
+    data = {"username": username, "password": password}
+    if next_url:
+        data["next"] = next_url
+    return client.post(path, data)
+
+
+def pending_mark(client):
+    return client.session.get("_authsignal_sms")

@@ -1,0 +1,167 @@
+"""The callback finalises a login only when every check of DESIGN.md holds, and only once."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from django.contrib.auth import SESSION_KEY
+from django.test import Client
+
+from tests.conftest import log_in, pending_mark
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def pending(client, user, authsignal):
+    """A session whose password was accepted and that now waits for its code."""
+    authsignal.on_track("CHALLENGE_REQUIRED")
+    log_in(client, next_url="/protected/")
+    authsignal.on_validate(str(user.pk))
+    return client
+
+
+def finish(client, token="verified-token", **extra):
+    return client.post("/mfa/callback/", {"token": token, **extra})
+
+
+def test_valid_token_completes_the_login(pending, user, authsignal):
+    key_before = pending.session.session_key
+    response = finish(pending)
+    assert response.status_code == 302
+    assert response["Location"] == "/protected/"
+    assert pending.session[SESSION_KEY] == str(user.pk)
+    assert pending.session.session_key != key_before
+    assert pending_mark(pending) is None
+    assert pending.get("/protected/").content == b"protected user=alice"
+    [call] = authsignal.calls_to("/validate")
+    assert json.loads(call.request.body) == {
+        "token": "verified-token",
+        "userId": str(user.pk),
+        "action": "signIn",
+    }
+
+
+def test_the_session_key_differs_before_password_and_after_code(client, user, authsignal):
+    client.get("/accounts/login/")
+    before_password = client.cookies["sessionid"].value if "sessionid" in client.cookies else None
+    authsignal.on_track("CHALLENGE_REQUIRED")
+    log_in(client)
+    after_password = client.session.session_key
+    authsignal.on_validate(str(user.pk))
+    finish(client)
+    assert len({before_password, after_password, client.session.session_key}) == 3
+
+
+@pytest.mark.parametrize(
+    ("overrides", "reason"),
+    [
+        ({"isValid": False}, "not_valid"),
+        ({"state": "CHALLENGE_REQUIRED"}, "wrong_state"),
+        ({"state": "CHALLENGE_FAILED"}, "wrong_state"),
+        ({"userId": "999"}, "wrong_user"),
+        ({"action": "withdrawFunds"}, "wrong_action"),
+        ({"idempotencyKey": "someone-elses"}, "wrong_idempotency_key"),
+    ],
+)
+def test_each_failing_check_refuses_alone(pending, user, authsignal, overrides, reason, caplog):
+    authsignal.on_validate(str(user.pk), **overrides)
+    response = finish(pending)
+    assert response.status_code == 403
+    assert b"could not be confirmed" in response.content
+    assert SESSION_KEY not in pending.session
+    assert pending_mark(pending) is None
+    assert pending.get("/protected/").status_code == 302
+    assert f"reason={reason}" in caplog.text
+
+
+def test_a_token_works_once(pending, user):
+    assert finish(pending).status_code == 302
+    pending.post("/accounts/logout/")
+    replay = finish(pending)
+    assert replay.status_code == 400
+    assert SESSION_KEY not in pending.session
+
+
+def test_a_token_from_another_login_is_refused(client, user, authsignal):
+    authsignal.on_track("CHALLENGE_REQUIRED")
+    log_in(client)
+    authsignal.on_validate(str(user.pk), idempotencyKey="idem-of-the-other-login")
+    assert finish(client).status_code == 403
+    assert SESSION_KEY not in client.session
+
+
+def test_missing_token(pending):
+    response = pending.post("/mfa/callback/", {})
+    assert response.status_code == 400
+    assert pending_mark(pending) is None
+
+
+def test_enormous_token_is_refused_without_asking_authsignal(pending, authsignal):
+    assert finish(pending, token="x" * 100_000).status_code == 400
+    assert authsignal.calls_to("/validate") == []
+
+
+def test_get_is_not_allowed(pending):
+    assert pending.get("/mfa/callback/").status_code == 405
+    assert pending_mark(pending)["outcome"] == "pending"
+
+
+def test_no_pending_mark(client, user, authsignal):
+    authsignal.on_validate(str(user.pk))
+    response = finish(client)
+    assert response.status_code == 400
+    assert b"No sign-in waiting" in response.content
+    assert SESSION_KEY not in client.session
+
+
+def test_expired_mark(pending, settings):
+    session = pending.session
+    session["_authsignal_sms"]["started"] = time.time() - 601
+    session.save()
+    response = finish(pending)
+    assert response.status_code == 400
+    assert SESSION_KEY not in pending.session
+
+
+def test_off_site_next_is_ignored(pending):
+    response = finish(pending, next="https://evil.example/steal")
+    assert response["Location"] == "/protected/"
+
+
+def test_on_site_next_from_the_page_is_kept(pending):
+    assert finish(pending, next="/plain/")["Location"] == "/plain/"
+
+
+def test_csrf_is_enforced(user, authsignal):
+    browser = Client(enforce_csrf_checks=True)
+    browser.get("/accounts/login/")
+    authsignal.on_track("CHALLENGE_REQUIRED")
+    browser.post(
+        "/accounts/login/",
+        {
+            "username": "alice",
+            "password": "correct horse battery staple",
+            "csrfmiddlewaretoken": browser.cookies["csrftoken"].value,
+        },
+    )
+    authsignal.on_validate(str(user.pk))
+    assert finish(browser).status_code == 403
+    assert SESSION_KEY not in browser.session
+
+
+def test_validate_outage_fails_closed(pending, authsignal):
+    authsignal.mock.upsert("POST", "https://authsignal.test/v1/validate", status=503, json={})
+    response = finish(pending)
+    assert response.status_code == 503
+    assert SESSION_KEY not in pending.session
+    assert pending_mark(pending) is None
+
+
+def test_inactive_user_is_refused(pending, user):
+    user.is_active = False
+    user.save()
+    assert finish(pending).status_code == 403
+    assert SESSION_KEY not in pending.session

@@ -1,0 +1,155 @@
+"""The code page: SDK with SRI, data attributes only, one automatic SMS per pending login."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from django.test import Client, override_settings
+
+from tests.conftest import log_in, pending_mark
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def pending(client, user, authsignal):
+    authsignal.on_track("CHALLENGE_REQUIRED")
+    log_in(client, next_url="/protected/")
+    return client
+
+
+def data(page, name):
+    match = re.search(rf'data-{name}="([^"]*)"', page.content.decode())
+    return match.group(1) if match else None
+
+
+def test_the_page_loads_the_pinned_sdk_with_integrity(pending):
+    page = pending.get("/mfa/challenge/?next=/protected/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert (
+        '<script src="https://cdn.jsdelivr.net/npm/@authsignal/browser@1.16.0/dist/index.min.js" '
+        'integrity="sha384-' in html
+    )
+    assert 'crossorigin="anonymous"' in html
+    assert data(page, "tenant-id") == "test-tenant"
+    assert data(page, "base-url") == "https://authsignal.test/v1"
+    assert data(page, "token") == "track-token-1"
+    assert 'autocomplete="one-time-code"' in html
+    assert 'inputmode="numeric"' in html
+    assert 'name="next" value="/protected/"' in html
+    assert "+15*******06" in html
+
+
+def test_no_inline_script(pending):
+    html = pending.get("/mfa/challenge/").content.decode()
+    for tag in re.findall(r"<script[^>]*>(.*?)</script>", html, flags=re.S):
+        assert tag.strip() == ""
+    assert "onclick" not in html
+
+
+def test_the_first_view_sends_and_a_reload_does_not(pending):
+    first = pending.get("/mfa/challenge/")
+    assert data(first, "auto-send") == "true"
+    second = pending.get("/mfa/challenge/")
+    assert data(second, "auto-send") == "false"
+    assert 0 < int(data(second, "resend-wait")) <= 30
+
+
+def test_a_second_tab_does_not_send_either(pending):
+    pending.get("/mfa/challenge/")
+    other_tab = Client()
+    other_tab.cookies = pending.cookies
+    assert data(other_tab.get("/mfa/challenge/"), "auto-send") == "false"
+
+
+def test_an_unenrolled_user_gets_the_number_to_enroll(client, user, authsignal):
+    authsignal.on_track("CHALLENGE_REQUIRED", isEnrolled=False)
+    log_in(client)
+    page = client.get("/mfa/challenge/")
+    assert data(page, "enrolled") == "false"
+    assert data(page, "enroll-phone") == "+15005550006"
+
+
+def test_an_enrolled_user_page_does_not_carry_the_full_number(pending):
+    assert data(pending.get("/mfa/challenge/"), "enroll-phone") == ""
+
+
+def test_whatsapp_button_only_when_enabled(pending, settings):
+    assert b"WhatsApp" not in pending.get("/mfa/challenge/").content
+    settings.AUTHSIGNAL_SMS = {**settings.AUTHSIGNAL_SMS, "WHATSAPP": True}
+    assert b"WhatsApp" in pending.get("/mfa/challenge/").content
+
+
+@override_settings(
+    AUTHSIGNAL_SMS={"BROWSER_SDK_URL": "/static/sdk.js", "BROWSER_SDK_INTEGRITY": ""}
+)
+def test_the_sdk_url_is_a_setting(client, user, authsignal):
+    authsignal.on_track("CHALLENGE_REQUIRED")
+    log_in(client)
+    html = client.get("/mfa/challenge/").content.decode()
+    assert '<script src="/static/sdk.js" defer>' in html
+
+
+def test_without_a_pending_mark(client):
+    page = client.get("/mfa/challenge/")
+    assert page.status_code == 400
+    assert b"No sign-in waiting" in page.content
+
+
+def test_expired_mark(pending):
+    session = pending.session
+    session["_authsignal_sms"]["started"] = time.time() - 601
+    session.save()
+    assert pending.get("/mfa/challenge/").status_code == 400
+    assert pending_mark(pending) is None
+
+
+def _cool_down(client):
+    session = client.session
+    session["_authsignal_sms"]["sent_at"] = time.time() - 31
+    session.save()
+
+
+def test_resend_waits_for_the_cooldown(pending):
+    pending.get("/mfa/challenge/")
+    response = pending.post("/mfa/resend/")
+    assert response.status_code == 429
+    assert response.json()["reason"] == "cooldown"
+    _cool_down(pending)
+    assert pending.post("/mfa/resend/").json() == {"allowed": True, "cooldown": 30}
+    assert pending_mark(pending)["resends"] == 1
+
+
+def test_too_many_resends_end_the_pending_login(pending):
+    pending.get("/mfa/challenge/")
+    for _ in range(3):
+        _cool_down(pending)
+        assert pending.post("/mfa/resend/").json()["allowed"] is True
+    _cool_down(pending)
+    response = pending.post("/mfa/resend/")
+    assert response.status_code == 429
+    assert response.json()["redirect"] == "/accounts/login/?next=%2Fprotected%2F"
+    assert pending_mark(pending) is None
+
+
+def test_resend_without_a_mark(client):
+    assert client.post("/mfa/resend/").status_code == 400
+
+
+def test_denied_page_without_a_mark_goes_to_login(client):
+    assert client.get("/mfa/denied/")["Location"] == "/accounts/login/"
+
+
+def test_denied_page_with_a_pending_mark_goes_to_the_challenge(pending):
+    assert pending.get("/mfa/denied/")["Location"].startswith("/mfa/challenge/")
+
+
+def test_templates_are_overridable(pending, settings, tmp_path):
+    folder = tmp_path / "django_authsignal_sms"
+    folder.mkdir()
+    (folder / "base.html").write_text("CUSTOM BASE {% block content %}{% endblock %}")
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [str(tmp_path)]}]
+    assert pending.get("/mfa/challenge/").content.startswith(b"CUSTOM BASE")

@@ -1,0 +1,102 @@
+"""Authsignal failing: no login (unless FAIL_OPEN), a clear page and a log line."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+from django.contrib.auth import SESSION_KEY
+from django.test import override_settings
+
+from django_authsignal_sms import signals
+from tests.conftest import log_in, pending_mark
+
+pytestmark = pytest.mark.django_db
+
+FAULTS = {
+    "timeout": {"body": requests.ReadTimeout("slow")},
+    "refused": {"body": requests.ConnectionError("refused")},
+    "401": {
+        "status": 401,
+        "json": {
+            "error": "unauthorized",
+            "errorCode": "unauthorized",
+            "errorDescription": "bad key",
+        },
+    },
+    "429": {"status": 429, "json": {"error": "too_many_requests"}},
+    "500": {"status": 500, "body": "boom"},
+    "503": {"status": 503, "body": "down"},
+    "html": {"status": 200, "body": "<html></html>", "content_type": "text/html"},
+    "missing_state": {"status": 200, "json": {"idempotencyKey": "k", "token": "t"}},
+    "challenge_without_token": {
+        "status": 200,
+        "json": {"state": "CHALLENGE_REQUIRED", "idempotencyKey": "k"},
+    },
+}
+
+
+def _fault(authsignal, name):
+    authsignal.mock.upsert(
+        "POST", f"https://authsignal.test/v1/users/{1}/actions/signIn", **FAULTS[name]
+    )
+
+
+@pytest.fixture
+def errors():
+    received = []
+
+    def receiver(**kwargs):
+        received.append(kwargs)
+
+    signals.authsignal_error.connect(receiver)
+    yield received
+    signals.authsignal_error.disconnect(receiver)
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_fail_closed_by_default(client, user, authsignal, fault, caplog, errors):
+    assert user.pk == 1
+    _fault(authsignal, fault)
+    response = log_in(client, next_url="/protected/")
+    assert response["Location"] == "/mfa/denied/"
+    assert SESSION_KEY not in client.session
+    page = client.get("/mfa/denied/")
+    assert page.status_code == 403
+    assert b"could not check this sign-in" in page.content
+    assert b'href="/accounts/login/?next=%2Fprotected%2F"' in page.content
+    assert client.get("/protected/").status_code == 302
+    assert pending_mark(client) is None
+    assert "authsignal_error" in caplog.text
+    assert "+15005550006" not in caplog.text
+    assert len(errors) == 1
+    assert errors[0]["failed_open"] is False
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_fail_open_when_set(client, user, authsignal, fault, caplog, errors):
+    _fault(authsignal, fault)
+    with override_settings(AUTHSIGNAL_SMS={"FAIL_OPEN": True}):
+        log_in(client)
+        assert client.get("/protected/").status_code == 200
+    assert "failed_open=True" in caplog.text
+    assert errors[0]["failed_open"] is True
+
+
+def test_a_retry_after_the_fault_clears_works(client, user, authsignal):
+    _fault(authsignal, "503")
+    log_in(client)
+    client.get("/mfa/denied/")
+    authsignal.on_track("ALLOW")
+    log_in(client)
+    assert client.get("/protected/").status_code == 200
+
+
+def test_an_unexpected_bug_fails_closed(client, user, authsignal, monkeypatch, caplog):
+    def broken(*args, **kwargs):
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr("django_authsignal_sms.client.track_sign_in", broken)
+    response = log_in(client)
+    assert response["Location"] == "/mfa/denied/"
+    assert SESSION_KEY not in client.session
+    assert "unexpected error" in caplog.text

@@ -1,0 +1,143 @@
+"""The gate: a pending session sees nothing of the site, and the fast path costs nothing."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from asgiref.sync import async_to_sync
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.sessions.backends.db import SessionStore
+from django.http import HttpResponse
+from django.test import override_settings
+
+from django_authsignal_sms.middleware import AuthsignalSmsMiddleware
+from django_authsignal_sms.session import Mark, save_mark
+from tests.conftest import log_in, pending_mark
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def pending(client, staff, authsignal):
+    authsignal.on_track("CHALLENGE_REQUIRED")
+    log_in(client, "root", next_url="/protected/")
+    return client
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/protected/", "/admin/", "/admin/auth/user/", "/admin/password_change/", "/", "/plain/"],
+)
+def test_a_pending_session_reaches_no_page(pending, url):
+    response = pending.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/mfa/challenge/?next=")
+    assert pending_mark(pending)["outcome"] == "pending"
+
+
+def test_a_pending_session_keeps_the_wanted_url_as_next(pending):
+    assert pending.get("/admin/auth/user/?o=1")["Location"] == (
+        "/mfa/challenge/?next=%2Fadmin%2Fauth%2Fuser%2F%3Fo%3D1"
+    )
+
+
+@override_settings(AUTHSIGNAL_SMS={"EXEMPT_URLS": [r"^/plain/"]})
+def test_an_exempt_url_is_served_to_an_anonymous_user_and_keeps_the_mark(pending):
+    assert pending.get("/plain/").content == b"plain"
+    assert pending.get("/static/anything.css").status_code == 404
+    assert pending.get("/favicon.ico").status_code == 404
+    assert pending_mark(pending)["outcome"] == "pending"
+
+
+@override_settings(AUTHSIGNAL_SMS={"EXEMPT_URL_NAMES": ["home"]})
+def test_an_exempt_url_name_sees_an_anonymous_user(pending):
+    assert pending.get("/").content == b"home user=anonymous"
+
+
+def test_post_requests_are_redirected_too(pending):
+    response = pending.post("/admin/auth/user/add/", {"username": "mallory"})
+    assert response["Location"] == "/mfa/challenge/?next=%2Fprotected%2F"
+
+
+def test_logout_while_pending_clears_everything(pending):
+    response = pending.post("/accounts/logout/")
+    assert response.status_code in (200, 302)
+    assert pending_mark(pending) is None
+    assert pending.get("/protected/")["Location"].startswith("/accounts/login/")
+
+
+def test_cancel_clears_everything(pending):
+    response = pending.post("/mfa/cancel/")
+    assert response["Location"] == "/accounts/login/?next=%2Fprotected%2F"
+    assert pending_mark(pending) is None
+
+
+def test_an_expired_mark_goes_back_to_login_with_a_message(pending):
+    session = pending.session
+    session["_authsignal_sms"]["started"] = time.time() - 601
+    session.save()
+    response = pending.get("/protected/", follow=True)
+    assert response.redirect_chain[0][0] == "/accounts/login/?next=%2Fprotected%2F"
+    assert pending_mark(pending) is None
+    messages = [str(m) for m in response.context["messages"]]
+    assert messages == ["Your sign-in took too long to finish. Please sign in again."]
+
+
+@override_settings(AUTHSIGNAL_SMS={"PENDING_LIFETIME": 60})
+def test_the_lifetime_is_a_setting(pending):
+    session = pending.session
+    session["_authsignal_sms"]["started"] = time.time() - 61
+    session.save()
+    assert pending.get("/protected/")["Location"].startswith("/accounts/login/")
+
+
+def test_a_damaged_mark_is_ignored(client, user):
+    session = client.session
+    session["_authsignal_sms"] = {"outcome": "pending", "unknown": 1, "started": "x" * 3}
+    session.save()
+    assert client.get("/protected/").status_code == 302
+
+
+def test_fast_path_adds_no_query(client, user, django_assert_num_queries, settings):
+    settings.AUTHSIGNAL_SMS = {"ENABLED": False}  # so force_login is not held back
+    client.force_login(user)
+    settings.AUTHSIGNAL_SMS = {}
+    client.get("/protected/")
+    with django_assert_num_queries(2):  # the session, the user: as without the app
+        client.get("/protected/")
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if "authsignal" not in m]
+    with django_assert_num_queries(2):
+        client.get("/protected/")
+
+
+def test_anonymous_without_a_session_adds_no_query(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert client.get("/plain/").content == b"plain"
+
+
+def _request_with_mark(rf, mark: Mark | None, path="/protected/"):
+    request = rf.get(path)
+    request.session = SessionStore()
+    request.user = AnonymousUser()
+    if mark:
+        save_mark(request, mark)
+    return request
+
+
+def test_sync_and_async_gate_alike(rf):
+    def view(request):
+        return HttpResponse("ok")
+
+    async def async_view(request):
+        return HttpResponse("ok")
+
+    sync_mw = AuthsignalSmsMiddleware(view)
+    async_mw = AuthsignalSmsMiddleware(async_view)
+    mark = Mark(outcome="pending", user_id="1", token="t", idempotency_key="k", action="signIn")
+    assert sync_mw(_request_with_mark(rf, mark)).status_code == 302
+    assert async_to_sync(async_mw)(_request_with_mark(rf, mark)).status_code == 302
+    assert sync_mw(_request_with_mark(rf, None)).status_code == 200
+    assert async_to_sync(async_mw)(_request_with_mark(rf, None)).status_code == 200
+    blocked = Mark(outcome="blocked")
+    assert async_to_sync(async_mw)(_request_with_mark(rf, blocked))["Location"] == "/mfa/denied/"
