@@ -6,15 +6,13 @@ import re
 from collections.abc import Awaitable, Callable
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
-from django.apps import apps
 from django.conf import settings
-from django.contrib import messages
-from django.contrib.messages.storage import default_storage
 from django.http import HttpRequest, HttpResponseBase, HttpResponseRedirect
 from django.urls import Resolver404, resolve
 
 from . import redirects, stepup
 from .conf import app_settings
+from .messages import add_message
 from .session import consume_mark, has_mark, read_mark, save_mark
 
 EXPIRED_MESSAGE = "Your sign-in took too long to finish. Please sign in again."
@@ -98,19 +96,6 @@ class AuthsignalSmsMiddleware:
         return match.namespace == "authsignal_sms" or match.view_name in set(
             app_settings.EXEMPT_URL_NAMES
         )
-
-
-def add_message(request: HttpRequest, response: HttpResponseBase, text: str) -> None:
-    """A warning for the next page, whether MessageMiddleware runs before this one or after."""
-    if not apps.is_installed("django.contrib.messages"):
-        return
-    storage = getattr(request, "_messages", None)
-    if storage is not None:
-        storage.add(messages.WARNING, text)
-        return
-    storage = default_storage(request)
-    storage.add(messages.WARNING, text)
-    storage.update(response)
 
 
 def _file_prefixes() -> tuple[str, ...]:

@@ -10,6 +10,7 @@ urlpatterns = [
     path("challenge/", views.challenge, name="challenge"),
     path("callback/", views.callback, name="callback"),
     path("resend/", views.resend, name="resend"),
+    path("failed/", views.failed, name="failed"),
     path("cancel/", views.cancel, name="cancel"),
     path("denied/", views.denied, name="denied"),
 ]

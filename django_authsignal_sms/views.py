@@ -23,8 +23,10 @@ from .attributes import phone_number
 from .conf import app_settings
 from .exceptions import AuthsignalError
 from .log import log_event, mask_phone
+from .messages import add_message
 from .session import PENDING, Mark, consume_mark, read_mark, save_mark
 
+TOO_MANY_FAILURES = "Too many wrong codes. Please sign in again."
 PROBLEM_TEMPLATE = "django_authsignal_sms/denied.html"
 TOKEN_MAX_LENGTH = 4096
 
@@ -202,6 +204,37 @@ class ResendView(View):
 
 
 @method_decorator([never_cache, csrf_protect], name="dispatch")
+class FailedView(View):
+    """Counts a wrong code reported by the page; too many end the pending login.
+
+    Authsignal also locks a challenge after repeated wrong codes; this limit is the site's own,
+    per pending login, and a page that does not report can still not get past the callback.
+    """
+
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        mark = read_mark(request)
+        if mark is None or mark.outcome != PENDING or mark.is_expired():
+            return JsonResponse({"ended": True, "redirect": redirects.retry_url(mark)}, status=400)
+        mark.failures += 1
+        if mark.failures >= app_settings.MAX_FAILED_VERIFICATIONS:
+            consume_mark(request)
+            log_event("failure_limit", logging.WARNING, user_id=mark.user_id)
+            signals.challenge_failed.send(
+                AuthsignalSmsConfig,
+                request=request,
+                user_id=mark.user_id,
+                reason="too_many_failures",
+            )
+            add_message(request, None, TOO_MANY_FAILURES)
+            return JsonResponse({"ended": True, "redirect": redirects.retry_url(mark)}, status=429)
+        save_mark(request, mark)
+        left = app_settings.MAX_FAILED_VERIFICATIONS - mark.failures
+        return JsonResponse({"ended": False, "attempts_left": left})
+
+
+@method_decorator([never_cache, csrf_protect], name="dispatch")
 class CancelView(View):
     """Abandons the pending sign-in: the session is emptied, as by a logout."""
 
@@ -230,5 +263,6 @@ class DeniedView(View):
 challenge = ChallengeView.as_view()
 callback = CallbackView.as_view()
 resend = ResendView.as_view()
+failed = FailedView.as_view()
 cancel = CancelView.as_view()
 denied = DeniedView.as_view()

@@ -14,6 +14,7 @@ pytest_plugins = ["tests.emulator_fixtures"]
 
 API = "https://authsignal.test/v1"
 PASSWORD = "correct horse battery staple"
+SIGNED_IN_AS_ALICE = b'id="signed-in-as">alice<'
 
 
 @dataclass
@@ -81,12 +82,16 @@ def authsignal():
 
 @pytest.fixture
 def user(db):
-    return get_user_model().objects.create_user("alice", "alice@example.com", PASSWORD)
+    return get_user_model().objects.create_user(
+        "alice", "alice@example.com", PASSWORD, phone_number="+15005550006"
+    )
 
 
 @pytest.fixture
 def staff(db):
-    return get_user_model().objects.create_superuser("root", "root@example.com", PASSWORD)
+    return get_user_model().objects.create_superuser(
+        "root", "root@example.com", PASSWORD, phone_number="+15005550007"
+    )
 
 
 def log_in(client, username="alice", password=PASSWORD, path="/accounts/login/", next_url=""):

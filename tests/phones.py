@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-# The default User model has no phone field; tests keep numbers here, keyed by username.
-PHONES: dict[str, str] = {}
+NOT_CALLABLE = "+15005550006"
 
 
-def phone_for(user):
-    return PHONES.get(user.get_username(), "+15005550006")
+def from_profile(user):
+    """A PHONE_NUMBER callable, as an integrator would write one."""
+    return getattr(user, "phone_number", None)

@@ -1,5 +1,13 @@
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+# The example project's apps (its user model, its URLs) are used by the tests.
+if str(BASE_DIR / "example_project") not in sys.path:
+    sys.path.insert(0, str(BASE_DIR / "example_project"))
+
 SECRET_KEY = "tests-only-not-secret"
 DEBUG = False
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
@@ -13,6 +21,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_authsignal_sms",
+    "demo",
     "tests",
 ]
 
@@ -37,7 +46,7 @@ LOGIN_REDIRECT_URL = "/protected/"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [BASE_DIR / "example_project" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -54,4 +63,8 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 AUTHSIGNAL_API_URL = "https://authsignal.test/v1"
 AUTHSIGNAL_TENANT_ID = "test-tenant"
 AUTHSIGNAL_SECRET_KEY = "test-secret-key"
-AUTHSIGNAL_SMS = {"PHONE_NUMBER": "tests.phones.phone_for"}
+AUTHSIGNAL_SMS: dict[str, object] = {}
+
+# The example project's user model (a phone_number field, the app's default phone source) and
+# URLs, so the security suite walks every URL of the example project.
+AUTH_USER_MODEL = "demo.User"

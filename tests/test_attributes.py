@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth import get_user_model
 from django.test import override_settings
 
 from django_authsignal_sms.attributes import client_ip, phone_number
@@ -42,7 +42,7 @@ def test_short_or_forged_headers_fall_back_to_remote_addr(rf, header):
 
 def test_default_phone_source_is_the_phone_number_attribute(settings):
     settings.AUTHSIGNAL_SMS = {}
-    user = User(username="bob")
+    user = get_user_model()(username="bob")
     assert phone_number(user) is None
     user.phone_number = "+64 21 123-4567"
     assert phone_number(user) == "+64211234567"
@@ -50,14 +50,14 @@ def test_default_phone_source_is_the_phone_number_attribute(settings):
 
 def test_an_attribute_name_source(settings):
     settings.AUTHSIGNAL_SMS = {"PHONE_NUMBER": "mobile"}
-    user = User(username="bob")
+    user = get_user_model()(username="bob")
     user.mobile = "+15005550006"
     assert phone_number(user) == "+15005550006"
 
 
 def test_a_number_that_is_not_e164_is_not_sent(settings, caplog):
     settings.AUTHSIGNAL_SMS = {}
-    user = User(username="bob")
+    user = get_user_model()(username="bob")
     user.phone_number = "0211234567"
     assert phone_number(user) is None
     assert "0211234567" not in caplog.text

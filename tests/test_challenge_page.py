@@ -153,3 +153,25 @@ def test_templates_are_overridable(pending, settings, tmp_path):
     (folder / "base.html").write_text("CUSTOM BASE {% block content %}{% endblock %}")
     settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [str(tmp_path)]}]
     assert pending.get("/mfa/challenge/").content.startswith(b"CUSTOM BASE")
+
+
+def test_wrong_codes_are_counted_and_too_many_end_the_pending_login(pending):
+    for left in (4, 3, 2, 1):
+        assert pending.post("/mfa/failed/").json() == {"ended": False, "attempts_left": left}
+    response = pending.post("/mfa/failed/")
+    assert response.status_code == 429
+    assert response.json() == {"ended": True, "redirect": "/accounts/login/?next=%2Fprotected%2F"}
+    assert pending_mark(pending) is None
+    assert pending.get("/protected/")["Location"].startswith("/accounts/login/")
+
+
+@override_settings(AUTHSIGNAL_SMS={"MAX_FAILED_VERIFICATIONS": 2})
+def test_the_failure_limit_is_a_setting(client, user, authsignal):
+    authsignal.on_track("CHALLENGE_REQUIRED")
+    log_in(client)
+    assert client.post("/mfa/failed/").json()["ended"] is False
+    assert client.post("/mfa/failed/").json()["ended"] is True
+
+
+def test_failure_report_without_a_mark(client):
+    assert client.post("/mfa/failed/").status_code == 400

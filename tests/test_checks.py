@@ -91,7 +91,7 @@ def test_e005_bad_values(options):
 
 
 @pytest.mark.parametrize(
-    "source", ["tests.phones.nothing_here", "no_such_module.phone", "tests.phones.PHONES"]
+    "source", ["tests.phones.nothing_here", "no_such_module.phone", "tests.phones.NOT_CALLABLE"]
 )
 def test_e006_phone_source_does_not_import_or_call(source):
     with override_settings(AUTHSIGNAL_SMS={"PHONE_NUMBER": source}):

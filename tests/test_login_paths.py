@@ -9,7 +9,7 @@ from django.test import override_settings
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from tests.conftest import PASSWORD, log_in, pending_mark
+from tests.conftest import PASSWORD, SIGNED_IN_AS_ALICE, log_in, pending_mark
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,7 @@ def test_allow_logs_in_as_if_the_app_were_not_there(client, user, authsignal):
     assert response["Location"] == "/protected/"
     assert client.session[SESSION_KEY] == str(user.pk)
     assert pending_mark(client) is None
-    assert client.get("/protected/").content == b"protected user=alice"
+    assert client.get("/protected/").content.count(SIGNED_IN_AS_ALICE) == 1
 
 
 def test_track_gets_phone_ip_user_agent_device_names_and_redirect(client, user, authsignal):
@@ -94,7 +94,7 @@ def test_block_and_unknown_states_deny_with_403(client, user, authsignal, state)
     assert b"Sign-in blocked" in page.content
     assert b"/accounts/login/?next=%2Fprotected%2F" in page.content
     assert client.get("/protected/").status_code == 302
-    assert client.get("/").content == b"home user=anonymous"
+    assert client.get("/").content.count(b"signed-in-as") == 0
 
 
 def test_review_is_held_for_review_by_default(client, user, authsignal):

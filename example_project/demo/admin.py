@@ -7,6 +7,6 @@ from .models import User
 
 
 @admin.register(User)
-class DemoUserAdmin(UserAdmin):
-    fieldsets = (*UserAdmin.fieldsets, ("Phone", {"fields": ("phone_number",)}))
+class DemoUserAdmin(UserAdmin):  # type: ignore[type-arg]  # not subscriptable at run time
+    fieldsets = (*(UserAdmin.fieldsets or ()), ("Phone", {"fields": ("phone_number",)}))
     list_display = ("username", "email", "phone_number", "is_staff")

@@ -48,8 +48,8 @@
     if (left >= 0) timer = setInterval(tick, 1000);
   }
 
-  function askServerToResend() {
-    return fetch(config.resendUrl, {
+  function postToServer(url) {
+    return fetch(url, {
       method: "POST",
       credentials: "same-origin",
       headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" },
@@ -86,7 +86,7 @@
 
   function resend(newChannel) {
     fail("");
-    askServerToResend().then(function (answer) {
+    postToServer(config.resendUrl).then(function (answer) {
       if (answer.allowed) {
         channel = newChannel || channel;
         return send();
@@ -102,6 +102,16 @@
     }, function () {
       fail(MESSAGES.generic);
     });
+  }
+
+  function reportFailure() {
+    postToServer(config.failedUrl).then(function (answer) {
+      if (answer.ended) {
+        el("verify").disabled = true;
+        fail(MESSAGES.MAX_ATTEMPTS_EXCEEDED);
+        window.location.assign(answer.redirect);
+      }
+    }, function () {});
   }
 
   function verify(event) {
@@ -130,6 +140,7 @@
         var reason = result && result.data && result.data.failureReason;
         fail(MESSAGES[reason] || MESSAGES.CODE_INVALID_OR_EXPIRED);
         el("code").select();
+        reportFailure();
       }
     }, function () {
       el("verify").disabled = false;

@@ -34,5 +34,6 @@ class Command(BaseCommand):
         admin.set_password(DEMO_PASSWORD)
         admin.save()
         self.stdout.write(f"Demo users ready; the password of each is {DEMO_PASSWORD!r}:")
-        for username, phone, outcome in [*DEMO_USERS, ("admin", "+15005550009", "admin, challenged")]:
+        admin_row = ("admin", "+15005550009", "the admin site, challenged")
+        for username, phone, outcome in [*DEMO_USERS, admin_row]:
             self.stdout.write(f"  {username:<7} {phone}  {outcome}")

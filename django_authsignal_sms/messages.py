@@ -1,0 +1,25 @@
+"""One-line notices for the next page, through django.contrib.messages when it is installed."""
+
+from __future__ import annotations
+
+from django.apps import apps
+from django.contrib import messages
+from django.contrib.messages.storage import default_storage
+from django.http import HttpRequest, HttpResponseBase
+
+
+def add_message(request: HttpRequest, response: HttpResponseBase | None, text: str) -> None:
+    """A warning for the next page, whether MessageMiddleware runs before the caller or after.
+
+    Without MessageMiddleware's storage on the request, the message is written to ``response``
+    (when there is one) by a storage of our own.
+    """
+    if not apps.is_installed("django.contrib.messages"):
+        return
+    storage = getattr(request, "_messages", None)
+    if storage is not None:
+        storage.add(messages.WARNING, text)
+    elif response is not None:
+        storage = default_storage(request)
+        storage.add(messages.WARNING, text)
+        storage.update(response)
