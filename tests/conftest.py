@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 
 from django_authsignal_sms.client import _sdk_client
 
-pytest_plugins = ["tests.emulator_fixtures"]
+pytest_plugins = ["tests.emulator_fixtures", "tests.browser_fixtures"]
 
 API = "https://authsignal.test/v1"
 PASSWORD = "correct horse battery staple"

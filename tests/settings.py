@@ -20,6 +20,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "allauth",
+    "allauth.account",
     "django_authsignal_sms",
     "demo",
     "tests",
@@ -33,6 +35,13 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_authsignal_sms.middleware.AuthsignalSmsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+]
+
+# django-allauth's login is one more login path the security suite attacks.
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 
 ROOT_URLCONF = "tests.urls"
@@ -40,6 +49,8 @@ DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memor
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STATIC_URL = "/static/"
+# The npm-installed browser SDK, for the end-to-end tests (as in the example project).
+STATICFILES_DIRS = [("authsignal-browser", BASE_DIR / "node_modules/@authsignal/browser/dist")]
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/protected/"
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
 from django.http import HttpResponse
-from django.urls import path
+from django.urls import include, path
 
 from example_project.urls import urlpatterns as example_urlpatterns
 
@@ -15,9 +15,15 @@ def plain(request):
 urlpatterns = [
     *example_urlpatterns,
     path("plain/", plain, name="plain"),
+    # django-allauth, under its own prefix so it does not clash with /accounts/login/.
+    path("allauth/", include("allauth.urls")),
     path(
         "accounts/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(post_reset_login=True),
+        auth_views.PasswordResetConfirmView.as_view(
+            post_reset_login=True,
+            # Named, since allauth's backend makes two (Django refuses to guess).
+            post_reset_login_backend="django.contrib.auth.backends.ModelBackend",
+        ),
         name="password_reset_confirm",
     ),
     path(

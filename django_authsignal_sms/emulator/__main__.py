@@ -1,0 +1,61 @@
+"""`python -m django_authsignal_sms.emulator`: run the emulator in the foreground."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from .console import message_printer, run_in_foreground
+from .rules import Rules
+from .server import ENABLE_ENV, EmulatorDisabled, EmulatorServer
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m django_authsignal_sms.emulator",
+        description="A local Authsignal API for development. Never use it in production.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="a loopback address")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--secret-key", default=os.environ.get("AUTHSIGNAL_SECRET_KEY"))
+    parser.add_argument("--tenant-id", default=os.environ.get("AUTHSIGNAL_TENANT_ID"))
+    parser.add_argument("--rules", metavar="FILE", help="a JSON rules file (see docs/emulator.md)")
+    parser.add_argument("--enable", action="store_true", help=f"same as {ENABLE_ENV}=1")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    if not args.secret_key or not args.tenant_id:
+        print(
+            "error: pass --secret-key and --tenant-id (or set AUTHSIGNAL_SECRET_KEY and "
+            "AUTHSIGNAL_TENANT_ID).",
+            file=sys.stderr,
+        )
+        return 2
+
+    def write(line: str) -> None:
+        print(line, flush=True)
+
+    try:
+        rules = Rules.from_file(args.rules) if args.rules else Rules()
+        server = EmulatorServer(
+            args.host,
+            args.port,
+            secret_key=args.secret_key,
+            tenant_id=args.tenant_id,
+            rules=rules,
+            enabled=args.enable,
+            on_message=message_printer(write),
+        )
+    except (EmulatorDisabled, ValueError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    run_in_foreground(server, write)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover - run as a script by the CLI subprocess test
+    sys.exit(main())

@@ -1,0 +1,141 @@
+"""Client routes the browser SDK calls with a Bearer token: SMS/WhatsApp challenge and verify."""
+
+from __future__ import annotations
+
+import hmac
+
+from . import render
+from .engine import Emulator
+from .errors import ApiError, invalid_request, too_many_requests
+from .models import Action, Challenge
+from .store import ACCESS_SCOPES, MAX_FAILED_ATTEMPTS
+from .users_api import phone_number
+from .wire import Reply, Request
+
+# A token for an action in any other state (BLOCK, REVIEW_*, CHALLENGE_FAILED) cannot send codes.
+OPEN_STATES = ("ALLOW", "CHALLENGE_REQUIRED", "CHALLENGE_SUCCEEDED")
+
+
+def sms_challenge(emulator: Emulator, request: Request) -> Reply:
+    return _challenge(emulator, request, "SMS")
+
+
+def whatsapp_challenge(emulator: Emulator, request: Request) -> Reply:
+    return _challenge(emulator, request, "WHATSAPP")
+
+
+def sms_verify(emulator: Emulator, request: Request) -> Reply:
+    return _verify(emulator, request, "SMS")
+
+
+def whatsapp_verify(emulator: Emulator, request: Request) -> Reply:
+    return _verify(emulator, request, "WHATSAPP")
+
+
+def sms_enroll(emulator: Emulator, request: Request) -> Reply:
+    """Add an unverified SMS authenticator and text it a code; verify completes it."""
+    token, store = request.bearer, emulator.store
+    _open_action(emulator, request)
+    number = phone_number(request)
+    user_id = token.key.user_id
+    if store.authenticators_of(user_id) and "add:authenticators" not in token.scopes:
+        raise ApiError(
+            403,
+            "unauthorized",
+            "The user already has an authenticator: adding another needs a token with the "
+            "add:authenticators scope (track with scope, or use the accessToken from a verify).",
+        )
+    _check_send_limit(emulator, user_id)
+    for stale in store.authenticators_of(user_id, verified_only=False):
+        if not stale.verified and stale.verification_method == "SMS":
+            store.remove_authenticator(user_id, stale.authenticator_id)
+    authenticator = store.add_authenticator(user_id, "SMS", phone_number=number)
+    _send(emulator, request, "SMS", number, authenticator.authenticator_id)
+    return Reply({"userAuthenticatorId": authenticator.authenticator_id, "userId": user_id})
+
+
+def _challenge(emulator: Emulator, request: Request, channel: str) -> Reply:
+    _open_action(emulator, request)
+    user_id = request.bearer.key.user_id
+    authenticator = emulator.store.sms_authenticator(user_id)
+    if authenticator is None or authenticator.phone_number is None:
+        raise invalid_request(
+            "The user has no verified SMS authenticator: enroll a phone number first "
+            "(sms.enroll in the browser, or enroll_verified_authenticator on the server)."
+        )
+    _check_send_limit(emulator, user_id)
+    challenge = _send(emulator, request, channel, authenticator.phone_number)
+    return Reply({"challengeId": challenge.challenge_id})
+
+
+def _verify(emulator: Emulator, request: Request, channel: str) -> Reply:
+    token, store = request.bearer, emulator.store
+    action = _action(emulator, request)
+    if not store.verifies.allow(token.key.user_id, emulator.clock.now()):
+        raise too_many_requests("More than 10 verification attempts for this user in 5 minutes.")
+    code = request.text("verificationCode")
+    if code is None:
+        raise invalid_request("verificationCode is required.")
+    if action.state == "CHALLENGE_FAILED":
+        return _failure("MAX_ATTEMPTS_EXCEEDED")
+    if action.state not in OPEN_STATES:
+        raise invalid_request(f"This action is {action.state}; it cannot be verified.")
+    challenge = store.latest_challenge(token.key, channel)
+    if challenge is None or challenge.spent or challenge.expires_at <= emulator.clock.now():
+        return _failure("CODE_INVALID_OR_EXPIRED")
+    if not hmac.compare_digest(code.encode(), challenge.code.encode()):
+        challenge.failed_attempts += 1
+        if challenge.failed_attempts < MAX_FAILED_ATTEMPTS:
+            return _failure("CODE_INVALID_OR_EXPIRED")
+        store.set_state(action, "CHALLENGE_FAILED")
+        return _failure("MAX_ATTEMPTS_EXCEEDED")
+    return _success(emulator, action, challenge)
+
+
+def _success(emulator: Emulator, action: Action, challenge: Challenge) -> Reply:
+    store = emulator.store
+    challenge.spent = True
+    store.set_state(action, "CHALLENGE_SUCCEEDED", challenge.channel)
+    body = {"isVerified": True, "accessToken": store.issue_token(action.key, ACCESS_SCOPES).value}
+    enrolled = store.authenticators.get(challenge.authenticator_id or "")
+    if enrolled is not None:
+        store.verify_authenticator(enrolled)
+        body["userAuthenticator"] = render.authenticator(enrolled)
+    else:
+        used = store.sms_authenticator(action.key.user_id)
+        if used is not None:
+            used.last_verified_at = emulator.clock.now()
+    return Reply(body)
+
+
+def _failure(reason: str) -> Reply:
+    return Reply({"isVerified": False, "failureReason": reason})
+
+
+def _action(emulator: Emulator, request: Request) -> Action:
+    # A live token always has its action: delete_user and reset drop both together.
+    return emulator.store.actions[request.bearer.key]
+
+
+def _open_action(emulator: Emulator, request: Request) -> Action:
+    action = _action(emulator, request)
+    if action.state not in OPEN_STATES:
+        raise invalid_request(
+            f"This action is {action.state}; codes can only be sent for ALLOW, "
+            "CHALLENGE_REQUIRED or CHALLENGE_SUCCEEDED actions. Track a new action."
+        )
+    return action
+
+
+def _check_send_limit(emulator: Emulator, user_id: str) -> None:
+    if not emulator.store.sends.allow(user_id, emulator.clock.now()):
+        raise too_many_requests("More than 6 codes sent to this user in 10 minutes.")
+
+
+def _send(
+    emulator: Emulator, request: Request, channel: str, to: str, authenticator_id: str | None = None
+) -> Challenge:
+    store = emulator.store
+    challenge = store.open_challenge(request.bearer.key, channel, to, authenticator_id)
+    emulator.notify(store.outbox[-1])
+    return challenge

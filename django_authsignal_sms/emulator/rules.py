@@ -1,0 +1,119 @@
+"""Outcome rules: which state a tracked action gets, set without writing code."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+TRACK_STATES = ("ALLOW", "BLOCK", "CHALLENGE_REQUIRED", "REVIEW_REQUIRED")
+ALL_STATES = (
+    *TRACK_STATES,
+    "CHALLENGE_SUCCEEDED",
+    "CHALLENGE_FAILED",
+    "REVIEW_SUCCEEDED",
+    "REVIEW_FAILED",
+)
+_KEYS = {"defaultState", "fallbackState", "users", "unenrolledState"}
+
+
+@dataclass(frozen=True)
+class Decision:
+    state: str
+    rule_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Rules:
+    """`users` keys match a userId, username, email or phone number (case-insensitive).
+
+    A user's value is a state for every action, or a mapping of action code to state.
+    Precedence: user rule, then `unenrolledState` (users without a verified
+    authenticator), then `defaultState[action]`, then `fallbackState`.
+    """
+
+    default_state: Mapping[str, str] = field(default_factory=dict)
+    fallback_state: str = "CHALLENGE_REQUIRED"
+    users: Mapping[str, str | Mapping[str, str]] = field(default_factory=dict)
+    unenrolled_state: str | None = None
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> Rules:
+        """Build from the JSON shape; raise ValueError naming the first problem."""
+        if not isinstance(data, Mapping):
+            raise ValueError("Rules must be a JSON object.")
+        unknown = set(data) - _KEYS
+        if unknown:
+            raise ValueError(f"Unknown rules keys: {sorted(unknown)}; allowed: {sorted(_KEYS)}.")
+        unenrolled = data.get("unenrolledState")
+        return cls(
+            default_state=_state_map(data.get("defaultState", {}), "defaultState"),
+            fallback_state=_state(data.get("fallbackState", "CHALLENGE_REQUIRED"), "fallbackState"),
+            users=_users(data.get("users", {})),
+            unenrolled_state=None if unenrolled is None else _state(unenrolled, "unenrolledState"),
+        )
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Rules:
+        with open(path, encoding="utf-8") as handle:
+            try:
+                return cls.from_mapping(json.load(handle))
+            except json.JSONDecodeError as error:
+                raise ValueError(f"{path} is not valid JSON: {error}") from error
+
+    def to_mapping(self) -> dict[str, Any]:
+        users = {key: v if isinstance(v, str) else dict(v) for key, v in self.users.items()}
+        return {
+            "defaultState": dict(self.default_state),
+            "fallbackState": self.fallback_state,
+            "users": users,
+            "unenrolledState": self.unenrolled_state,
+        }
+
+    def decide(self, action: str, identities: Iterable[str], *, enrolled: bool) -> Decision:
+        user_decision = self._user_decision(action, identities)
+        if user_decision is not None:
+            return user_decision
+        if self.unenrolled_state is not None and not enrolled:
+            return Decision(self.unenrolled_state, ("unenrolledState",))
+        if action in self.default_state:
+            return Decision(self.default_state[action], (f"defaultState:{action}",))
+        return Decision(self.fallback_state, ())
+
+    def _user_decision(self, action: str, identities: Iterable[str]) -> Decision | None:
+        folded = {key.casefold(): key for key in self.users}
+        for identity in identities:
+            key = folded.get(identity.casefold())
+            if key is None:
+                continue
+            value = self.users[key]
+            state = value if isinstance(value, str) else value.get(action)
+            if state is not None:
+                return Decision(state, (f"users:{key}",))
+        return None
+
+
+def _state(value: Any, where: str) -> str:
+    if value not in TRACK_STATES:
+        raise ValueError(f"{where}: {value!r} is not one of {', '.join(TRACK_STATES)}.")
+    return str(value)
+
+
+def _state_map(value: Any, where: str) -> dict[str, str]:
+    if not isinstance(value, Mapping):
+        raise ValueError(f"{where} must map action codes to states.")
+    return {str(action): _state(state, f"{where}.{action}") for action, state in value.items()}
+
+
+def _users(value: Any) -> dict[str, str | Mapping[str, str]]:
+    if not isinstance(value, Mapping):
+        raise ValueError("users must map a userId, username, email or phone number to a state.")
+    users: dict[str, str | Mapping[str, str]] = {}
+    for key, state in value.items():
+        where = f"users.{key}"
+        users[str(key)] = (
+            _state_map(state, where) if isinstance(state, Mapping) else _state(state, where)
+        )
+    return users

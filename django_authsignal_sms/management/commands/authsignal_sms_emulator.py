@@ -1,0 +1,60 @@
+"""Run the local Authsignal emulator in the foreground (development only)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from django_authsignal_sms.emulator import ENABLE_ENV, EmulatorServer, Rules
+from django_authsignal_sms.emulator.console import message_printer, run_in_foreground
+
+
+class Command(BaseCommand):
+    help = (
+        "Run a local Authsignal emulator until Ctrl-C; SMS codes are printed here. "
+        f"Needs DEBUG = True and either --enable or {ENABLE_ENV}=1."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1", help="a loopback address")
+        parser.add_argument("--port", type=int, default=8765)
+        parser.add_argument("--rules", metavar="FILE", help="a JSON rules file")
+        parser.add_argument("--enable", action="store_true", help=f"same as {ENABLE_ENV}=1")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG:
+            raise CommandError(
+                "The Authsignal emulator only runs with DEBUG = True: "
+                "it is a development tool, never for production."
+            )
+        if not options["enable"] and os.environ.get(ENABLE_ENV) != "1":
+            raise CommandError(
+                f"The Authsignal emulator is off: pass --enable or set {ENABLE_ENV}=1."
+            )
+        server = self._server(options)
+        expected = getattr(settings, "AUTHSIGNAL_API_URL", None)
+        if expected and expected.rstrip("/") != server.base_url:
+            self.stderr.write(f"AUTHSIGNAL_API_URL is {expected}, not {server.base_url}.")
+        run_in_foreground(server, self.stdout.write)
+
+    def _server(self, options: dict[str, Any]) -> EmulatorServer:
+        secret_key = getattr(settings, "AUTHSIGNAL_SECRET_KEY", None)
+        tenant_id = getattr(settings, "AUTHSIGNAL_TENANT_ID", None)
+        if not secret_key or not tenant_id:
+            raise CommandError("Set AUTHSIGNAL_SECRET_KEY and AUTHSIGNAL_TENANT_ID in settings.")
+        try:
+            rules = Rules.from_file(options["rules"]) if options["rules"] else Rules()
+            return EmulatorServer(
+                options["host"],
+                options["port"],
+                secret_key=secret_key,
+                tenant_id=tenant_id,
+                rules=rules,
+                enabled=True,
+                on_message=message_printer(self.stdout.write),
+            )
+        except (ValueError, OSError) as error:
+            raise CommandError(str(error)) from error

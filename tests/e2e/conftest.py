@@ -1,0 +1,63 @@
+"""A real Chromium (Debian's, through Playwright) against a live server and the emulator."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from tests.conftest import PASSWORD
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make between
+# browser steps are plain synchronous code all the same.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def page(browser_context):
+    browser_context.clear_cookies()
+    page = browser_context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    page.close()
+
+
+@pytest.fixture
+def site(live_server, emulator, settings, transactional_db):
+    """The test project, served live, talking to the emulator; the SDK served from node_modules."""
+    settings.AUTHSIGNAL_API_URL = emulator.base_url
+    settings.AUTHSIGNAL_SECRET_KEY = "test-secret-key"
+    settings.AUTHSIGNAL_TENANT_ID = "test-tenant"
+    settings.AUTHSIGNAL_SMS = {
+        "BROWSER_SDK_URL": "/static/authsignal-browser/index.min.js",
+        "RESEND_COOLDOWN": 1,
+        "WHATSAPP": True,
+    }
+    emulator.set_rules(
+        {
+            "defaultState": {"signIn": "CHALLENGE_REQUIRED"},
+            "users": {"allow": "ALLOW", "block": "BLOCK", "review": "REVIEW_REQUIRED"},
+        }
+    )
+    return live_server
+
+
+@pytest.fixture
+def make_user(transactional_db):
+    def make(username, phone, **extra):
+        return get_user_model().objects.create_user(
+            username, f"{username}@example.com", PASSWORD, phone_number=phone, **extra
+        )
+
+    return make
+
+
+def save_screenshot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

@@ -1,0 +1,160 @@
+"""End to end: a real browser, the real browser SDK, the real Python SDK, the emulator."""
+
+from __future__ import annotations
+
+import pytest
+from authsignal.client import AuthsignalClient
+
+from tests.conftest import PASSWORD
+from tests.e2e.conftest import save_screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def log_in(page, site, username, next_path="/protected/", login_path="/accounts/login/"):
+    page.goto(f"{site.url}{login_path}?next={next_path}")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("[type=submit]")
+
+
+def wait_for_sent(page, text="We sent your code"):
+    page.wait_for_function(
+        "t => document.getElementById('authsignal-sms-status').textContent.includes(t)", arg=text
+    )
+
+
+def wait_until(page, condition, timeout_ms=10_000):
+    for _ in range(timeout_ms // 100):
+        if condition():
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError("condition not met in time")
+
+
+def type_code(page, code):
+    page.fill("#authsignal-sms-code", code)
+    page.click("#authsignal-sms-verify")
+
+
+def enroll_sms(emulator, user):
+    sdk = AuthsignalClient("test-secret-key", api_url=emulator.base_url)
+    sdk.enroll_verified_authenticator(
+        str(user.pk), {"verificationMethod": "SMS", "phoneNumber": user.phone_number}
+    )
+
+
+def test_site_login_with_an_sms_code_lands_on_the_wanted_page(site, page, emulator, make_user):
+    user = make_user("carol", "+15005550011")
+    enroll_sms(emulator, user)
+    log_in(page, site, "carol")
+    page.wait_for_url("**/mfa/challenge/**")
+    wait_for_sent(page)
+    assert page.get_attribute("#authsignal-sms-code", "autocomplete") == "one-time-code"
+    save_screenshot(page, "challenge-page")
+    [message] = emulator.outbox(to="+15005550011")
+    assert message["channel"] == "SMS"
+    type_code(page, message["code"])
+    page.wait_for_url(f"{site.url}/protected/")
+    assert page.text_content("#signed-in-as") == "carol"
+    assert [m["channel"] for m in emulator.outbox()] == ["SMS"]
+
+
+def test_an_unenrolled_user_is_enrolled_with_the_profile_number(site, page, emulator, make_user):
+    make_user("dave", "+15005550012")
+    log_in(page, site, "dave")
+    wait_for_sent(page)
+    type_code(page, emulator.latest_code(to="+15005550012"))
+    page.wait_for_url(f"{site.url}/protected/")
+    assert page.text_content("#signed-in-as") == "dave"
+
+
+def test_admin_login_with_an_sms_code(site, page, emulator, make_user):
+    admin = make_user("boss", "+15005550013", is_staff=True, is_superuser=True)
+    enroll_sms(emulator, admin)
+    log_in(page, site, "boss", next_path="/admin/", login_path="/admin/login/")
+    wait_for_sent(page)
+    type_code(page, emulator.latest_code(to="+15005550013"))
+    page.wait_for_url(f"{site.url}/admin/")
+    assert "Site administration" in page.content()
+
+
+def test_a_wrong_code_shows_an_error_and_the_user_can_try_again(site, page, emulator, make_user):
+    enroll_sms(emulator, make_user("erin", "+15005550014"))
+    log_in(page, site, "erin")
+    wait_for_sent(page)
+    right = emulator.latest_code(to="+15005550014")
+    type_code(page, "000000" if right != "000000" else "111111")
+    page.wait_for_function("document.getElementById('authsignal-sms-error').textContent !== ''")
+    assert "not right" in page.text_content("#authsignal-sms-error")
+    assert "/mfa/challenge/" in page.url
+    type_code(page, right)
+    page.wait_for_url(f"{site.url}/protected/")
+
+
+def test_a_reload_does_not_send_another_sms(site, page, emulator, make_user):
+    enroll_sms(emulator, make_user("fred", "+15005550015"))
+    log_in(page, site, "fred")
+    wait_for_sent(page)
+    page.reload()
+    page.wait_for_function(
+        "document.getElementById('authsignal-sms-status').textContent.includes('Enter the code')"
+    )
+    assert len(emulator.outbox(to="+15005550015")) == 1
+    type_code(page, emulator.latest_code(to="+15005550015"))
+    page.wait_for_url(f"{site.url}/protected/")
+
+
+def test_resend_after_the_cooldown_sends_a_new_code(site, page, emulator, make_user):
+    enroll_sms(emulator, make_user("gina", "+15005550016"))
+    log_in(page, site, "gina")
+    wait_for_sent(page)
+    first = emulator.latest_code(to="+15005550016")
+    page.wait_for_selector("#authsignal-sms-resend:enabled")
+    page.click("#authsignal-sms-resend")
+    wait_until(page, lambda: len(emulator.outbox(to="+15005550016")) == 2)
+    messages = emulator.outbox(to="+15005550016")
+    assert len(messages) == 2
+    second = messages[-1]["code"]
+    if first != second:
+        type_code(page, first)  # the old code died with the new challenge
+        page.wait_for_function("document.getElementById('authsignal-sms-error').textContent !== ''")
+    type_code(page, second)
+    page.wait_for_url(f"{site.url}/protected/")
+
+
+def test_whatsapp_fallback(site, page, emulator, make_user):
+    enroll_sms(emulator, make_user("hank", "+15005550017"))
+    log_in(page, site, "hank")
+    wait_for_sent(page)
+    page.wait_for_selector("#authsignal-sms-resend:enabled")
+    page.click("#authsignal-sms-whatsapp")
+    wait_for_sent(page, "WhatsApp")
+    message = emulator.outbox(to="+15005550017")[-1]
+    assert message["channel"] == "WHATSAPP"
+    type_code(page, message["code"])
+    page.wait_for_url(f"{site.url}/protected/")
+    assert page.text_content("#signed-in-as") == "hank"
+
+
+def test_allow_user_is_logged_in_without_a_code(site, page, emulator, make_user):
+    make_user("allow", "+15005550001")
+    log_in(page, site, "allow")
+    page.wait_for_url(f"{site.url}/protected/")
+    assert page.text_content("#signed-in-as") == "allow"
+    assert emulator.outbox() == []
+
+
+@pytest.mark.parametrize(
+    ("username", "wording"), [("block", "Sign-in blocked"), ("review", "held for review")]
+)
+def test_block_and_review_users_see_the_denied_page(
+    site, page, emulator, make_user, username, wording
+):
+    make_user(username, "+15005550002")
+    log_in(page, site, username)
+    page.wait_for_url(f"{site.url}/mfa/denied/")
+    assert wording in page.content()
+    page.goto(f"{site.url}/protected/")
+    assert "/accounts/login/" in page.url
+    assert emulator.outbox() == []

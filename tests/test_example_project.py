@@ -1,0 +1,46 @@
+"""The example project runs: its checks pass with .env.example's values, and it refuses without them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MANAGE = ROOT / "example_project" / "manage.py"
+
+
+def example_env():
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AUTHSIGNAL", "DJANGO"))}
+    for line in (ROOT / ".env.example").read_text().splitlines():
+        if line and not line.startswith("#"):
+            key, _, value = line.partition("=")
+            env[key] = value
+    return env
+
+
+def manage(*args, env):
+    return subprocess.run(
+        [sys.executable, str(MANAGE), *args], env=env, capture_output=True, text=True, cwd=ROOT
+    )
+
+
+def test_example_project_checks_pass_with_the_example_env(tmp_path):
+    env = example_env()
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    result = manage("check", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+    migrate = manage("migrate", "--verbosity", "0", env=env)
+    assert migrate.returncode == 0, migrate.stderr
+    setup = manage("demo_setup", env=env)
+    assert "demo" in setup.stdout
+
+
+def test_example_project_with_debug_off_rejects_the_emulator_url(tmp_path):
+    env = example_env()
+    env["DJANGO_DEBUG"] = "false"
+    result = manage("check", env=env)
+    assert result.returncode != 0
+    assert "authsignal_sms.E010" in result.stderr
