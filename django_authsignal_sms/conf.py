@@ -23,7 +23,8 @@ DEFAULTS: dict[str, Any] = {
     "BROWSER_SDK_INTEGRITY": BROWSER_SDK_INTEGRITY,
     "CLIENT_API_URL": None,
     "EXEMPT_URLS": [],
-    "EXEMPT_URL_NAMES": ["logout", "admin:logout", "account_logout"],
+    "EXEMPT_URL_NAMES": [],
+    "LOGOUT_URL_NAMES": ["logout", "admin:logout", "account_logout"],
     "CLIENT_IP_HEADER": None,
     "TRUSTED_PROXY_COUNT": 1,
     "RESEND_COOLDOWN": 30,
@@ -101,6 +102,10 @@ class AppSettings:
     @property
     def EXEMPT_URL_NAMES(self) -> list[str]:
         return list(_option("EXEMPT_URL_NAMES"))
+
+    @property
+    def LOGOUT_URL_NAMES(self) -> list[str]:
+        return list(_option("LOGOUT_URL_NAMES"))
 
     @property
     def CLIENT_IP_HEADER(self) -> str | None:

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponseBase, HttpResponseRedirect
 from django.urls import Resolver404, resolve
 
@@ -54,7 +55,15 @@ class AuthsignalSmsMiddleware:
         if not app_settings.ENABLED or not has_mark(request):
             return None
         mark = read_mark(request)
-        if mark is None or self.is_exempt(request):
+        if mark is None:
+            return None
+        view_name = _view_name(request)
+        if view_name in app_settings.LOGOUT_URL_NAMES:
+            if request.method == "POST":
+                # Logout views do nothing for an anonymous user: end the pending login here.
+                request.session.flush()
+            return None
+        if self.is_exempt(request, view_name):
             return None
         if not mark.is_pending:
             return HttpResponseRedirect(redirects.denied_url())
@@ -71,6 +80,7 @@ class AuthsignalSmsMiddleware:
         mark = read_mark(request) if outcome else None
         if mark is None:
             return response
+        request.user = AnonymousUser()
         mark.next_url = redirects.safe_next(request, response.get("Location"))
         save_mark(request, mark)
         if mark.is_pending:
@@ -83,19 +93,23 @@ class AuthsignalSmsMiddleware:
         add_message(request, response, EXPIRED_MESSAGE)
         return response
 
-    def is_exempt(self, request: HttpRequest) -> bool:
+    def is_exempt(self, request: HttpRequest, view_name: str | None) -> bool:
         """Static and media files, the app's own pages, and the configured exemptions."""
         if request.path.startswith(_file_prefixes()) or request.path_info in ALWAYS_EXEMPT:
             return True
         if any(re.match(pattern, request.path_info) for pattern in app_settings.EXEMPT_URLS):
             return True
-        try:
-            match = resolve(request.path_info, urlconf=getattr(request, "urlconf", None))
-        except Resolver404:
+        if view_name is None:
             return False
-        return match.namespace == "authsignal_sms" or match.view_name in set(
-            app_settings.EXEMPT_URL_NAMES
-        )
+        return view_name.startswith("authsignal_sms:") or view_name in app_settings.EXEMPT_URL_NAMES
+
+
+def _view_name(request: HttpRequest) -> str | None:
+    try:
+        match = resolve(request.path_info, urlconf=getattr(request, "urlconf", None))
+    except Resolver404:
+        return None
+    return match.view_name
 
 
 def _file_prefixes() -> tuple[str, ...]:

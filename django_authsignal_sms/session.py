@@ -92,8 +92,11 @@ def consume_mark(request: HttpRequest) -> Mark | None:
 
 
 def has_mark(request: HttpRequest) -> bool:
+    """Cheap: a request without a session cookie has no stored session to read."""
     session = getattr(request, "session", None)
-    return session is not None and SESSION_KEY in session
+    if session is None or session.session_key is None:
+        return False
+    return SESSION_KEY in session
 
 
 def serialised_size(mark: Mark) -> int:

@@ -8,7 +8,6 @@ from typing import Any, cast
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, login
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from django.shortcuts import resolve_url
 
@@ -119,11 +118,15 @@ def _on_error(
         _deny(request, ERROR)
 
 
+# Neither helper touches request.user: login views still run code after login() that expects
+# the user they just logged in (allauth asserts it). The middleware replaces the view's response
+# and request.user once the view returns; the session is what decides later requests.
+
+
 def _hold(request: HttpRequest, mark: Mark) -> None:
     """Undo the login's effect on the session, keeping only the pending mark."""
     for key in AUTH_SESSION_KEYS:
         request.session.pop(key, None)
-    request.user = AnonymousUser()
     mark.retry_url = _retry_url(request)
     save_mark(request, mark)
     setattr(request, OUTCOME, PENDING)
@@ -132,7 +135,6 @@ def _hold(request: HttpRequest, mark: Mark) -> None:
 def _deny(request: HttpRequest, outcome: str) -> None:
     retry_url = _retry_url(request)
     request.session.flush()
-    request.user = AnonymousUser()
     save_mark(request, Mark(outcome=outcome, retry_url=retry_url))
     setattr(request, OUTCOME, outcome)
 

@@ -6,8 +6,10 @@ import logging
 import time
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import load_backend
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils.decorators import method_decorator
@@ -21,11 +23,12 @@ from . import client, redirects, signals, stepup
 from .apps import AuthsignalSmsConfig
 from .attributes import phone_number
 from .conf import app_settings
-from .exceptions import AuthsignalError
+from .exceptions import AuthsignalApiError, AuthsignalError
 from .log import log_event, mask_phone
 from .messages import add_message
 from .session import PENDING, Mark, consume_mark, read_mark, save_mark
 
+TOO_MANY_RESENDS = "Too many codes were sent. Please sign in again."
 TOO_MANY_FAILURES = "Too many wrong codes. Please sign in again."
 PROBLEM_TEMPLATE = "django_authsignal_sms/denied.html"
 TOKEN_MAX_LENGTH = 4096
@@ -62,6 +65,9 @@ def problem_page(request: HttpRequest, reason: str, retry_url: str, status: int)
 
 def get_pending_user(mark: Mark) -> AbstractBaseUser | None:
     """The user the mark is for, through the backend that accepted the password."""
+    # Only a configured backend: the session names it, and a session is not to be trusted blindly.
+    if mark.backend not in settings.AUTHENTICATION_BACKENDS:
+        return None
     try:
         backend = load_backend(mark.backend)
     except ImportError:
@@ -85,7 +91,8 @@ class ChallengeView(TemplateView):
         if user is None:
             consume_mark(request)
             return problem_page(request, "no_pending", redirects.retry_url(mark), 400)
-        auto_send = mark.sent_at is None
+        # HEAD (a link preview, a monitor) must not use up the automatic send.
+        auto_send = mark.sent_at is None and request.method == "GET"
         if auto_send:
             mark.sent_at = time.time()
             save_mark(request, mark)
@@ -132,20 +139,12 @@ class CallbackView(View):
             return self.refuse(request, mark, "missing_token", 400)
         try:
             result = client.validate_challenge(token, mark.user_id, mark.action)
+        except AuthsignalApiError as error:
+            if error.code != "expired_token":
+                return self.outage(request, mark, error)
+            return self.refuse(request, mark, "expired_token", 403)
         except AuthsignalError as error:
-            log_event(
-                "authsignal_error",
-                logging.ERROR,
-                user_id=mark.user_id,
-                reason=error.reason,
-                detail=str(error),
-            )
-            signals.authsignal_error.send(
-                AuthsignalSmsConfig, request=request, user=None, error=error, failed_open=False
-            )
-            # SessionMiddleware does not save on 5xx: save now, so the used mark stays used.
-            request.session.save()
-            return problem_page(request, "error", redirects.retry_url(mark), 503)
+            return self.outage(request, mark, error)
         problem = self.find_problem(result, mark)
         user = None if problem else get_pending_user(mark)
         if user is None:
@@ -153,6 +152,22 @@ class CallbackView(View):
         stepup.finish(request, mark, user)
         next_url = redirects.safe_next(request, request.POST.get("next")) or mark.next_url
         return HttpResponseRedirect(next_url or redirects.after_login_url())
+
+    @staticmethod
+    def outage(request: HttpRequest, mark: Mark, error: AuthsignalError) -> HttpResponse:
+        log_event(
+            "authsignal_error",
+            logging.ERROR,
+            user_id=mark.user_id,
+            reason=error.reason,
+            detail=str(error),
+        )
+        signals.authsignal_error.send(
+            AuthsignalSmsConfig, request=request, user=None, error=error, failed_open=False
+        )
+        # SessionMiddleware does not save on 5xx: save now, so the used mark stays used.
+        request.session.save()
+        return problem_page(request, "error", redirects.retry_url(mark), 503)
 
     @staticmethod
     def find_problem(result: client.ValidationResult, mark: Mark) -> str:
@@ -193,6 +208,13 @@ class ResendView(View):
         if mark.resends >= app_settings.MAX_RESENDS:
             consume_mark(request)
             log_event("resend_limit", logging.WARNING, user_id=mark.user_id)
+            signals.challenge_failed.send(
+                AuthsignalSmsConfig,
+                request=request,
+                user_id=mark.user_id,
+                reason="too_many_resends",
+            )
+            add_message(request, None, TOO_MANY_RESENDS)
             return JsonResponse(
                 {"allowed": False, "reason": "too_many", "redirect": redirects.retry_url(mark)},
                 status=429,
@@ -260,9 +282,10 @@ class DeniedView(View):
         return problem_page(request, mark.outcome, redirects.retry_url(mark), 403)
 
 
-challenge = ChallengeView.as_view()
-callback = CallbackView.as_view()
-resend = ResendView.as_view()
-failed = FailedView.as_view()
-cancel = CancelView.as_view()
-denied = DeniedView.as_view()
+# A pending session is anonymous: with LoginRequiredMiddleware these pages must stay reachable.
+challenge = login_not_required(ChallengeView.as_view())
+callback = login_not_required(CallbackView.as_view())
+resend = login_not_required(ResendView.as_view())
+failed = login_not_required(FailedView.as_view())
+cancel = login_not_required(CancelView.as_view())
+denied = login_not_required(DeniedView.as_view())

@@ -175,3 +175,8 @@ def test_the_failure_limit_is_a_setting(client, user, authsignal):
 
 def test_failure_report_without_a_mark(client):
     assert client.post("/mfa/failed/").status_code == 400
+
+
+def test_a_head_request_does_not_use_up_the_automatic_send(pending):
+    assert pending.head("/mfa/challenge/").status_code == 200
+    assert data(pending.get("/mfa/challenge/"), "auto-send") == "true"

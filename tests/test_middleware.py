@@ -122,6 +122,7 @@ def _request_with_mark(rf, mark: Mark | None, path="/protected/"):
     request.user = AnonymousUser()
     if mark:
         save_mark(request, mark)
+        request.session.save()  # as if it came back with its session cookie
     return request
 
 

@@ -95,8 +95,8 @@ AUTHSIGNAL_SECRET_KEY = env("AUTHSIGNAL_SECRET_KEY")
 AUTHSIGNAL_SMS = {
     "WHATSAPP": env.bool("AUTHSIGNAL_SMS_WHATSAPP", default=True),
     "RESEND_COOLDOWN": env.int("AUTHSIGNAL_SMS_RESEND_COOLDOWN", default=30),
-    # The defaults plus the demo's dev-only outbox panel, shown inside the code page.
-    "EXEMPT_URL_NAMES": ["logout", "admin:logout", "dev_outbox"],
+    # The demo's dev-only outbox panel, shown inside the code page.
+    "EXEMPT_URL_NAMES": ["dev_outbox"],
 }
 if env.bool("AUTHSIGNAL_SMS_LOCAL_SDK", default=False):
     # Load the npm copy of the SDK (same file, so the same integrity hash) instead of the CDN.

@@ -1,0 +1,138 @@
+"""What the security suites share: a recorder for the app's signals, a token-aware fake of
+Authsignal's /validate, and helpers to start a pending login and to check a refusal."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import pytest
+import responses
+from django.contrib.auth import SESSION_KEY
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+
+from django_authsignal_sms import signals
+from tests.conftest import API, log_in, pending_mark
+
+SIGNAL_NAMES = (
+    "challenge_required",
+    "challenge_succeeded",
+    "challenge_failed",
+    "login_blocked",
+    "login_review",
+    "authsignal_error",
+)
+
+
+@pytest.fixture
+def sent():
+    """Every app signal sent during the test: ``sent["challenge_failed"]`` is a list of kwargs."""
+    received: dict[str, list[dict]] = defaultdict(list)
+    receivers = {}
+    for name in SIGNAL_NAMES:
+
+        def receiver(sender, _name=name, **kwargs):
+            received[_name].append(kwargs)
+
+        receivers[name] = receiver
+        getattr(signals, name).connect(receiver, weak=False)
+    yield received
+    for name, receiver in receivers.items():
+        getattr(signals, name).disconnect(receiver)
+
+
+@dataclass
+class Authority:
+    """Authsignal's ``/validate`` as the real service behaves: the answer depends on the token.
+
+    ``verified[token]`` is the reply for a token the browser SDK got back from a verified code;
+    ``errors[token]`` is an HTTP error reply; any other token is answered ``isValid: false``.
+    """
+
+    mock: responses.RequestsMock
+    verified: dict[str, dict] = field(default_factory=dict)
+    errors: dict[str, tuple[int, dict]] = field(default_factory=dict)
+    asked: list[dict] = field(default_factory=list)
+
+    def verify(self, token, user_id, idempotency_key, action="signIn", **overrides):
+        self.verified[token] = {
+            "isValid": True,
+            "state": "CHALLENGE_SUCCEEDED",
+            "userId": str(user_id),
+            "action": action,
+            "idempotencyKey": idempotency_key,
+            "verificationMethod": "SMS",
+            **overrides,
+        }
+        return token
+
+    def answer(self, request):
+        body = json.loads(request.body)
+        self.asked.append(body)
+        token = body.get("token")
+        if token in self.errors:
+            status, reply = self.errors[token]
+            return status, {}, json.dumps(reply)
+        reply = self.verified.get(token, {"isValid": False})
+        return 200, {}, json.dumps(reply)
+
+
+@pytest.fixture
+def authority(authsignal):
+    fake = Authority(authsignal.mock)
+    authsignal.mock.add_callback(
+        responses.POST, f"{API}/validate", callback=fake.answer, content_type="application/json"
+    )
+    return fake
+
+
+def start_pending(client, authsignal, username="alice", idem="idem-1", token="track-1", **kw):
+    """Password accepted, Authsignal says CHALLENGE_REQUIRED: the session now waits for a code."""
+    authsignal.idempotency_key = idem
+    authsignal.token = token
+    authsignal.on_track("CHALLENGE_REQUIRED")
+    response = log_in(client, username, **kw)
+    assert response.status_code == 302, response
+    assert response["Location"].startswith("/mfa/challenge/"), response["Location"]
+    assert pending_mark(client)["idempotency_key"] == idem
+    return response
+
+
+def assert_not_logged_in(client):
+    assert SESSION_KEY not in client.session
+    assert client.get("/protected/")["Location"].startswith(("/accounts/login/", "/mfa/"))
+
+
+def assert_refused(response, client, sent, reason, status=403, user_id=None):
+    """Not logged in, mark consumed, a page that says why, ``challenge_failed`` with the reason."""
+    assert response.status_code == status, response.content[:300]
+    page = response.content.decode()
+    title = "No sign-in waiting" if reason in ("no_pending", "expired") else "not completed"
+    if reason == "expired":
+        title = "Code page expired"
+    assert title in page, page
+    assert "Back to sign in" in page and 'href="/' in page
+    assert pending_mark(client) is None
+    assert SESSION_KEY not in client.session
+    assert client.get("/protected/")["Location"].startswith("/accounts/login/")
+    failed = [(s["reason"], s["user_id"]) for s in sent["challenge_failed"]]
+    assert [r for r, _ in failed] == [reason], failed
+    if user_id is not None:
+        assert failed[0][1] == user_id
+    assert sent["challenge_succeeded"] == []
+
+
+def examples(count):
+    """Hypothesis settings for tests that take function-scoped fixtures.
+
+    The fixtures these tests share across examples (the user row, the ``responses`` fake, the
+    ``settings`` fixture) are safe to reuse: every example makes its own ``Client`` (its own
+    session), so no example sees another's state. That is why the health check is suppressed.
+    """
+    return hypothesis_settings(
+        max_examples=count,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture],
+    )
