@@ -15,7 +15,9 @@ import pytest
 
 CHROMIUM = os.environ.get("AUTHSIGNAL_SMS_CHROMIUM", "/usr/bin/chromium")
 REQUIRE_BROWSER = os.environ.get("AUTHSIGNAL_SMS_REQUIRE_BROWSER") == "1"
-SDK_BUNDLE = Path(__file__).resolve().parents[1] / "node_modules/@authsignal/browser/dist/index.min.js"
+SDK_BUNDLE = (
+    Path(__file__).resolve().parents[1] / "node_modules/@authsignal/browser/dist/index.min.js"
+)
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

@@ -1,4 +1,4 @@
-"""The example project runs: its checks pass with .env.example's values, and it refuses without them."""
+"""The example project runs: its checks pass with .env.example, and E010 guards DEBUG off."""
 
 from __future__ import annotations
 

@@ -176,3 +176,29 @@ def test_test_client_login_is_held_back_when_enabled(client, user, authsignal):
     authsignal.on_track("CHALLENGE_REQUIRED")
     client.login(username="alice", password=PASSWORD)
     assert client.get("/protected/").status_code == 302
+
+
+@pytest.mark.parametrize("state", ["CHALLENGE_REQUIRED", "BLOCK", "REVIEW_REQUIRED"])
+def test_last_login_is_not_written_for_a_login_that_did_not_complete(
+    client, user, authsignal, state
+):
+    authsignal.on_track(state)
+    log_in(client)
+    user.refresh_from_db()
+    assert user.last_login is None
+
+
+def test_last_login_is_written_when_the_code_completes_the_login(client, user, authsignal):
+    authsignal.on_track("CHALLENGE_REQUIRED")
+    log_in(client)
+    authsignal.on_validate(str(user.pk))
+    client.post("/mfa/callback/", {"token": "verified"})
+    user.refresh_from_db()
+    assert user.last_login is not None
+
+
+def test_last_login_is_written_for_allow(client, user, authsignal):
+    authsignal.on_track("ALLOW")
+    log_in(client)
+    user.refresh_from_db()
+    assert user.last_login is not None

@@ -1,0 +1,150 @@
+"""Load tests in counts, not times: real gunicorn workers, Redis or the database, the emulator.
+
+Many concurrent complete MFA logins of distinct users (bench/mfa_client.py does what the code
+page and the browser SDK do) must each end signed in as their own user. The app must make
+exactly the Authsignal calls a login needs, reuse its connection, and keep the pending mark
+small and gone once the login is complete. ``python -m bench.load`` is the big version.
+
+Skipped with a reason when redis-server or gunicorn is missing, except under
+``AUTHSIGNAL_SMS_REQUIRE_BROWSER=1`` (CI's "require everything" switch), where that fails.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+
+import pytest
+
+from bench import harness
+from bench.load import prepare_emulator, run_logins
+from bench.mfa_client import Browser
+from django_authsignal_sms.session import SESSION_KEY, Mark, serialised_size
+
+CONCURRENT = 40
+SEQUENTIAL = 100
+WORKERS = 4
+AUTH_USER_KEY = "_auth_user_id"
+
+
+def require(*, redis: bool) -> None:
+    missing = harness.missing_tools(redis=redis)
+    if not missing:
+        return
+    message = f"the load tests need {', '.join(missing)}"
+    if os.environ.get("AUTHSIGNAL_SMS_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"{message} (AUTHSIGNAL_SMS_REQUIRE_BROWSER=1 requires everything)")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def emulator_process():
+    require(redis=False)
+    with harness.emulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture(scope="module")
+def site_data(emulator_process, tmp_path_factory):
+    return harness.prepare_site(tmp_path_factory.mktemp("load-site"), SEQUENTIAL)
+
+
+@pytest.fixture(scope="module")
+def redis():
+    require(redis=True)
+    with harness.redis_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="module", params=["redis", "db"])
+def site(request, emulator_process, site_data):
+    """gunicorn with 4 workers, sessions (and cache) in Redis, or sessions in SQLite (WAL)."""
+    redis = request.getfixturevalue("redis") if request.param == "redis" else None
+    with harness.gunicorn_site(
+        site_data, emulator_process, workers=WORKERS, sessions=request.param, redis=redis
+    ) as server:
+        yield server
+
+
+def server_calls(traffic) -> dict[str, int]:
+    return {name: n for name, n in traffic["requests"].items() if name in harness.SERVER_ROUTES}
+
+
+def test_concurrent_complete_logins_each_end_as_their_own_user(site, emulator_process, site_data):
+    users = site_data.users[:CONCURRENT]
+    prepare_emulator(emulator_process, users, enrolled_every=2)
+    before = emulator_process.stats()
+
+    run = run_logins(site.url, emulator_process.url, users)
+
+    first_error = run.errors[0].error if run.errors else None
+    assert run.errors == [], f"{len(run.errors)} errors, first: {first_error}"
+    assert run.wrong_user == 0
+    assert run.completed == CONCURRENT
+    assert Counter(r.signed_in_as for r in run.results) == Counter(u.username for u in users)
+    assert run.paths() == Counter(challenge=CONCURRENT // 2, enroll=CONCURRENT // 2)
+    traffic = harness.diff_stats(before, emulator_process.stats())
+    # Exactly two server API calls per MFA login: track at the password, validate at the code.
+    assert server_calls(traffic) == {"track": CONCURRENT, "validate": CONCURRENT}
+
+
+def test_the_pending_mark_is_small_and_gone_after_the_callback(site, emulator_process, site_data):
+    user = site_data.users[CONCURRENT]
+    prepare_emulator(emulator_process, [user], enrolled_every=1)
+    with Browser(site.url, emulator_process.url, user) as browser:
+        pending = browser.login(stop_when_pending=True)
+        assert pending.error is None and pending.session_key
+        stored = site.read_session(pending.session_key)
+        assert stored is not None
+        session, _size = stored
+        assert AUTH_USER_KEY not in session  # pending: not logged in
+        mark = Mark(**session[SESSION_KEY])
+        assert mark.is_pending and mark.user_id == user.user_id
+        assert serialised_size(mark) <= 1024
+
+        assert browser.challenge is not None
+        signed_in_as = browser.open_protected(browser.finish_challenge(browser.challenge))
+        new_key = browser.session_key()
+
+    assert signed_in_as == user.username
+    assert new_key and new_key != pending.session_key
+    assert site.read_session(pending.session_key) is None  # the pending session is deleted
+    final = site.read_session(new_key)
+    assert final is not None
+    assert SESSION_KEY not in final[0]
+    assert final[0][AUTH_USER_KEY] == user.user_id
+
+
+def test_sequential_logins_on_one_worker_make_exact_calls_on_one_connection(
+    emulator_process, site_data, redis
+):
+    """100 logins on ONE fresh worker: 2 server calls per MFA login, 1 per ALLOW login, and
+    the app's SDK client keeps its keep-alive connection (one client per process)."""
+    users = site_data.users[:SEQUENTIAL]
+    allowed = {user.username for index, user in enumerate(users) if index % 10 == 9}
+    with harness.gunicorn_site(
+        site_data, emulator_process, workers=1, sessions="redis", redis=redis
+    ) as site:
+        prepare_emulator(emulator_process, users, rules={"users": dict.fromkeys(allowed, "ALLOW")})
+        start = emulator_process.stats()
+        per_login: dict[str, Counter] = {"allow": Counter(), "mfa": Counter()}
+        browser_connections = 0
+        for user in users:
+            before = emulator_process.stats()
+            with Browser(site.url, emulator_process.url, user) as browser:
+                result = browser.login()
+            calls = server_calls(harness.diff_stats(before, emulator_process.stats()))
+            assert result.completed, result.error
+            expected_path = "allow" if user.username in allowed else "mfa"
+            assert (result.path == "allow") == (expected_path == "allow")
+            per_login[expected_path][tuple(sorted(calls.items()))] += 1
+            browser_connections += result.client_api_connections
+        total = harness.diff_stats(start, emulator_process.stats())
+
+    assert per_login["mfa"] == {(("track", 1), ("validate", 1)): SEQUENTIAL - len(allowed)}
+    assert per_login["allow"] == {(("track", 1),): len(allowed)}
+    # The emulator counts every connection that carries a /v1 request, the browsers' SDK
+    # calls (client API) included; each browser here counted its own, so the rest is the app's.
+    app_connections = total["api_connections"] - browser_connections
+    assert browser_connections >= SEQUENTIAL - len(allowed)
+    assert 1 <= app_connections <= 3, total
