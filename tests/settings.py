@@ -69,7 +69,6 @@ TEMPLATES = [
     }
 ]
 
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 AUTHSIGNAL_API_URL = "https://authsignal.test/v1"
 AUTHSIGNAL_TENANT_ID = "test-tenant"

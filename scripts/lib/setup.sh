@@ -16,15 +16,29 @@ python_for_venv() {
   return 1
 }
 
+# A Python 3.12+ for the Django 6 run (Django 6 needs it), from PATH or pyenv; empty if none.
+python_for_django6() {
+  local candidate root="${PYENV_ROOT:-$HOME/.pyenv}"
+  for candidate in python3.13 python3.12 "$root"/versions/3.13*/bin/python3 "$root"/versions/3.12*/bin/python3; do
+    if "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then
+      echo "$candidate"
+      return 0
+    fi
+  done
+  return 1
+}
+
 ensure_venv() {
   local extras="$1"
+  local python="${2:-}" requirement="${3:-}"
   if [ ! -x "$VENV/bin/python" ]; then
     echo "==> creating $VENV"
-    "$(python_for_venv)" -m venv "$VENV"
+    "${python:-$(python_for_venv)}" -m venv "$VENV"
   fi
-  echo "==> pip install -e .$extras"
+  echo "==> pip install -e .$extras $requirement"
   "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e ".$extras"
+  # shellcheck disable=SC2086 # an empty requirement must vanish
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e ".$extras" $requirement
 }
 
 ensure_node_modules() {
