@@ -6,7 +6,13 @@ import logging
 from typing import Any, cast
 
 from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, login
+from django.contrib.auth import (
+    BACKEND_SESSION_KEY,
+    HASH_SESSION_KEY,
+    SESSION_KEY,
+    load_backend,
+    login,
+)
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest
 from django.shortcuts import resolve_url
@@ -87,6 +93,19 @@ def finish(request: HttpRequest, mark: Mark, user: AbstractBaseUser) -> None:
         setattr(request, FINALISING, False)
     signals.challenge_succeeded.send(AuthsignalSmsConfig, request=request, user=user)
     log_event("challenge_succeeded", user_id=mark.user_id)
+
+
+def pending_user(mark: Mark) -> AbstractBaseUser | None:
+    """The user the mark is for, through the backend that accepted the password."""
+    # Only a configured backend: the session names it, and a session is not to be trusted blindly.
+    if mark.backend not in settings.AUTHENTICATION_BACKENDS:
+        return None
+    try:
+        backend = load_backend(mark.backend)
+    except ImportError:
+        return None
+    user = backend.get_user(mark.user_id)
+    return user if user is not None and str(user.pk) == mark.user_id else None
 
 
 def fail_closed(request: HttpRequest, user: AbstractBaseUser, error: Exception) -> None:

@@ -6,12 +6,9 @@ import logging
 import time
 from typing import Any
 
-from django.conf import settings
-from django.contrib.auth import load_backend
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
-from django.shortcuts import render
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
@@ -26,54 +23,12 @@ from .conf import app_settings
 from .exceptions import AuthsignalApiError, AuthsignalError
 from .log import log_event, mask_phone
 from .messages import add_message
+from .pages import problem_page
 from .session import PENDING, Mark, consume_mark, read_mark, save_mark
 
 TOO_MANY_RESENDS = "Too many codes were sent. Please sign in again."
 TOO_MANY_FAILURES = "Too many wrong codes. Please sign in again."
-PROBLEM_TEMPLATE = "django_authsignal_sms/denied.html"
 TOKEN_MAX_LENGTH = 4096
-
-# What each outcome tells the user; the denied template can override all of it.
-DENIED_PAGES = {
-    "blocked": ("Sign-in blocked", "This sign-in was blocked for your account's protection."),
-    "review": (
-        "Sign-in held for review",
-        "This sign-in is held for review. You will be able to sign in once it has been approved.",
-    ),
-    "error": (
-        "We could not check this sign-in",
-        "Our sign-in check is not available right now, so you have not been signed in. "
-        "Please try again in a moment.",
-    ),
-    "failed": (
-        "Sign-in not completed",
-        "The code could not be confirmed, so you have not been signed in.",
-    ),
-    "no_pending": (
-        "No sign-in waiting for a code",
-        "There is no sign-in waiting for a code in this browser, or it has already been used.",
-    ),
-    "expired": ("Code page expired", "Your sign-in took too long to finish. Please sign in again."),
-}
-
-
-def problem_page(request: HttpRequest, reason: str, retry_url: str, status: int) -> HttpResponse:
-    title, message = DENIED_PAGES[reason]
-    context = {"reason": reason, "title": title, "message": message, "retry_url": retry_url}
-    return render(request, PROBLEM_TEMPLATE, context, status=status)
-
-
-def get_pending_user(mark: Mark) -> AbstractBaseUser | None:
-    """The user the mark is for, through the backend that accepted the password."""
-    # Only a configured backend: the session names it, and a session is not to be trusted blindly.
-    if mark.backend not in settings.AUTHENTICATION_BACKENDS:
-        return None
-    try:
-        backend = load_backend(mark.backend)
-    except ImportError:
-        return None
-    user = backend.get_user(mark.user_id)
-    return user if user is not None and str(user.pk) == mark.user_id else None
 
 
 @method_decorator([never_cache, csrf_protect], name="dispatch")
@@ -87,7 +42,7 @@ class ChallengeView(TemplateView):
         if mark.is_expired():
             consume_mark(request)
             return problem_page(request, "expired", redirects.retry_url(mark), 400)
-        user = get_pending_user(mark)
+        user = stepup.pending_user(mark)
         if user is None:
             consume_mark(request)
             return problem_page(request, "no_pending", redirects.retry_url(mark), 400)
@@ -146,7 +101,7 @@ class CallbackView(View):
         except AuthsignalError as error:
             return self.outage(request, mark, error)
         problem = self.find_problem(result, mark)
-        user = None if problem else get_pending_user(mark)
+        user = None if problem else stepup.pending_user(mark)
         if user is None:
             return self.refuse(request, mark, problem or "user_gone", 403)
         stepup.finish(request, mark, user)

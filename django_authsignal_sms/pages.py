@@ -1,0 +1,46 @@
+"""The pages that say why a sign-in did not go through: one template, a wording per reason."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+TEMPLATE = "django_authsignal_sms/denied.html"
+
+# What each outcome tells the user; the template can override all of it.
+WORDING = {
+    "blocked": (_("Sign-in blocked"), _("This sign-in was blocked for your account's protection.")),
+    "review": (
+        _("Sign-in held for review"),
+        _(
+            "This sign-in is held for review. "
+            "You will be able to sign in once it has been approved."
+        ),
+    ),
+    "error": (
+        _("We could not check this sign-in"),
+        _(
+            "Our sign-in check is not available right now, so you have not been signed in. "
+            "Please try again in a moment."
+        ),
+    ),
+    "failed": (
+        _("Sign-in not completed"),
+        _("The code could not be confirmed, so you have not been signed in."),
+    ),
+    "no_pending": (
+        _("No sign-in waiting for a code"),
+        _("There is no sign-in waiting for a code in this browser, or it has already been used."),
+    ),
+    "expired": (
+        _("Code page expired"),
+        _("Your sign-in took too long to finish. Please sign in again."),
+    ),
+}
+
+
+def problem_page(request: HttpRequest, reason: str, retry_url: str, status: int) -> HttpResponse:
+    title, message = WORDING[reason]
+    context = {"reason": reason, "title": title, "message": message, "retry_url": retry_url}
+    return render(request, TEMPLATE, context, status=status)
