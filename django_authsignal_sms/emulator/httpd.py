@@ -20,7 +20,15 @@ from .models import Counters
 logger = logging.getLogger(__name__)
 
 MAX_BODY = 1024 * 1024
-ERROR_CODES = {400: "invalid_request", 404: "not_found", 405: "method_not_allowed"}
+# Spelled out: HTTPStatus phrases change between Python versions (413 in 3.13).
+ERROR_CODES = {
+    400: "invalid_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    411: "length_required",
+    413: "request_entity_too_large",
+    501: "not_implemented",
+}
 
 
 class EmulatorHTTPServer(ThreadingHTTPServer):
