@@ -121,10 +121,25 @@ def _on_error(
     request: HttpRequest, user: AbstractBaseUser, error: AuthsignalError, phone: str | None
 ) -> None:
     failed_open = app_settings.FAIL_OPEN
+    report_error(request, error, user=user, failed_open=failed_open, phone=phone)
+    if not failed_open:
+        _deny(request, ERROR)
+
+
+def report_error(
+    request: HttpRequest,
+    error: AuthsignalError,
+    *,
+    user: AbstractBaseUser | None,
+    user_id: str | None = None,
+    failed_open: bool = False,
+    phone: str | None = None,
+) -> None:
+    """Authsignal could not be asked: one log record and the ``authsignal_error`` signal."""
     log_event(
         "authsignal_error",
         logging.ERROR,
-        user_id=user.pk,
+        user_id=user.pk if user is not None else user_id,
         reason=error.reason,
         detail=str(error),
         failed_open=failed_open,
@@ -133,8 +148,6 @@ def _on_error(
     signals.authsignal_error.send(
         AuthsignalSmsConfig, request=request, user=user, error=error, failed_open=failed_open
     )
-    if not failed_open:
-        _deny(request, ERROR)
 
 
 # Neither helper touches request.user: login views still run code after login() that expects

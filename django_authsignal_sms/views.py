@@ -110,16 +110,7 @@ class CallbackView(View):
 
     @staticmethod
     def outage(request: HttpRequest, mark: Mark, error: AuthsignalError) -> HttpResponse:
-        log_event(
-            "authsignal_error",
-            logging.ERROR,
-            user_id=mark.user_id,
-            reason=error.reason,
-            detail=str(error),
-        )
-        signals.authsignal_error.send(
-            AuthsignalSmsConfig, request=request, user=None, error=error, failed_open=False
-        )
+        stepup.report_error(request, error, user=None, user_id=mark.user_id)
         # SessionMiddleware does not save on 5xx: save now, so the used mark stays used.
         request.session.save()
         return problem_page(request, "error", redirects.retry_url(mark), 503)
@@ -147,6 +138,24 @@ class CallbackView(View):
         return problem_page(request, page, redirects.retry_url(mark), status)
 
 
+def live_mark(request: HttpRequest) -> Mark | None:
+    """The session's pending mark while it can still be completed, else ``None``."""
+    mark = read_mark(request)
+    if mark is None or mark.outcome != PENDING or mark.is_expired():
+        return None
+    return mark
+
+
+def end_at_limit(request: HttpRequest, mark: Mark, reason: str, message: str) -> None:
+    """A limit of the pending login was reached: it ends, and the login page will say why."""
+    consume_mark(request)
+    log_event("challenge_failed", logging.WARNING, user_id=mark.user_id, reason=reason)
+    signals.challenge_failed.send(
+        AuthsignalSmsConfig, request=request, user_id=mark.user_id, reason=reason
+    )
+    add_message(request, None, message)
+
+
 @method_decorator([never_cache, csrf_protect], name="dispatch")
 class ResendView(View):
     """Counts a (re)send and says whether the page may ask Authsignal for another code."""
@@ -154,22 +163,14 @@ class ResendView(View):
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        mark = read_mark(request)
-        if mark is None or mark.outcome != PENDING or mark.is_expired():
+        mark = live_mark(request)
+        if mark is None:
             return JsonResponse({"allowed": False, "reason": "no_pending"}, status=400)
         wait = int((mark.sent_at or 0) + app_settings.RESEND_COOLDOWN - time.time())
         if wait > 0:
             return JsonResponse({"allowed": False, "reason": "cooldown", "wait": wait}, status=429)
         if mark.resends >= app_settings.MAX_RESENDS:
-            consume_mark(request)
-            log_event("resend_limit", logging.WARNING, user_id=mark.user_id)
-            signals.challenge_failed.send(
-                AuthsignalSmsConfig,
-                request=request,
-                user_id=mark.user_id,
-                reason="too_many_resends",
-            )
-            add_message(request, None, TOO_MANY_RESENDS)
+            end_at_limit(request, mark, "too_many_resends", TOO_MANY_RESENDS)
             return JsonResponse(
                 {"allowed": False, "reason": "too_many", "redirect": redirects.retry_url(mark)},
                 status=429,
@@ -191,20 +192,13 @@ class FailedView(View):
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        mark = read_mark(request)
-        if mark is None or mark.outcome != PENDING or mark.is_expired():
-            return JsonResponse({"ended": True, "redirect": redirects.retry_url(mark)}, status=400)
+        mark = live_mark(request)
+        if mark is None:
+            redirect = redirects.retry_url(read_mark(request))
+            return JsonResponse({"ended": True, "redirect": redirect}, status=400)
         mark.failures += 1
         if mark.failures >= app_settings.MAX_FAILED_VERIFICATIONS:
-            consume_mark(request)
-            log_event("failure_limit", logging.WARNING, user_id=mark.user_id)
-            signals.challenge_failed.send(
-                AuthsignalSmsConfig,
-                request=request,
-                user_id=mark.user_id,
-                reason="too_many_failures",
-            )
-            add_message(request, None, TOO_MANY_FAILURES)
+            end_at_limit(request, mark, "too_many_failures", TOO_MANY_FAILURES)
             return JsonResponse({"ended": True, "redirect": redirects.retry_url(mark)}, status=429)
         save_mark(request, mark)
         left = app_settings.MAX_FAILED_VERIFICATIONS - mark.failures

@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 from authsignal.client import AuthsignalClient
 
+from tests.browser_fixtures import SDK_BUNDLE, skip_or_fail_without_browser
 from tests.emulator_fixtures import EMULATOR_SECRET_KEY, EMULATOR_TENANT_ID
 
 pytest_plugins = ["tests.emulator_fixtures"]
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-BUNDLE = Path(__file__).resolve().parents[1] / "node_modules/@authsignal/browser/dist/index.min.js"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 PAGE = b"""<!doctype html>
 <html><head><meta charset="utf-8"><script src="/authsignal.js"></script></head>
 <body>emulator browser contract</body></html>"""
@@ -41,31 +29,10 @@ SETUP = """({tenantId, baseUrl, token}) => {
 }"""
 
 
-def _missing_requirement() -> str | None:
-    if not CHROMIUM.exists():
-        return f"{CHROMIUM} is missing (apt-get install chromium)"
-    if not BUNDLE.exists():
-        return f"{BUNDLE} is missing (npm install)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "playwright for Python is not installed"
-    return None
-
-
-def _skip_or_fail() -> None:
-    reason = _missing_requirement()
-    if reason is None:
-        return
-    if os.environ.get("AUTHSIGNAL_SMS_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"Browser tests are required but {reason}.")
-    pytest.skip(f"Browser tests skipped: {reason}.")
-
-
 class _PageHandler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         if self.path == "/authsignal.js":
-            body, content_type = BUNDLE.read_bytes(), "text/javascript"
+            body, content_type = SDK_BUNDLE.read_bytes(), "text/javascript"
         else:
             body, content_type = PAGE, "text/html; charset=utf-8"
         self.send_response(200)
@@ -81,7 +48,7 @@ class _PageHandler(BaseHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def page_url():
     """A page on its own origin (another port), so every SDK call is cross-origin."""
-    _skip_or_fail()
+    skip_or_fail_without_browser()
     server = ThreadingHTTPServer(("127.0.0.1", 0), _PageHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
