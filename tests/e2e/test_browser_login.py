@@ -158,3 +158,20 @@ def test_block_and_review_users_see_the_denied_page(
     page.goto(f"{site.url}/protected/")
     assert "/accounts/login/" in page.url
     assert emulator.outbox() == []
+
+
+def test_the_code_page_works_under_a_strict_content_security_policy(
+    site, page, emulator, make_user, settings
+):
+    settings.E2E_STRICT_CSP = True
+    violations = []
+    page.on("console", lambda message: violations.append(message.text))
+    enroll_sms(emulator, make_user("ivy", "+15005550018"))
+    log_in(page, site, "ivy")
+    wait_for_sent(page)
+    assert "script-src 'self'" in page.evaluate(
+        "fetch(location.href).then(r => r.headers.get('content-security-policy'))"
+    )
+    type_code(page, emulator.latest_code(to="+15005550018"))
+    page.wait_for_url(f"{site.url}/protected/")
+    assert [v for v in violations if "Content Security Policy" in v] == []
