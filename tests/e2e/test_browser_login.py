@@ -24,6 +24,17 @@ def wait_for_sent(page, text="We sent your code"):
     )
 
 
+def wait_for_error(page):
+    page.wait_for_function("document.getElementById('authsignal-sms-error').textContent !== ''")
+
+
+def start_challenged_login(site, page, emulator, user):
+    """An enrolled user gives the password and the code page has sent the first SMS."""
+    enroll_sms(emulator, user)
+    log_in(page, site, user.username)
+    wait_for_sent(page)
+
+
 def wait_until(page, condition, timeout_ms=10_000):
     for _ in range(timeout_ms // 100):
         if condition():
@@ -80,12 +91,10 @@ def test_admin_login_with_an_sms_code(site, page, emulator, make_user):
 
 
 def test_a_wrong_code_shows_an_error_and_the_user_can_try_again(site, page, emulator, make_user):
-    enroll_sms(emulator, make_user("erin", "+15005550014"))
-    log_in(page, site, "erin")
-    wait_for_sent(page)
+    start_challenged_login(site, page, emulator, make_user("erin", "+15005550014"))
     right = emulator.latest_code(to="+15005550014")
     type_code(page, "000000" if right != "000000" else "111111")
-    page.wait_for_function("document.getElementById('authsignal-sms-error').textContent !== ''")
+    wait_for_error(page)
     assert "not right" in page.text_content("#authsignal-sms-error")
     assert "/mfa/challenge/" in page.url
     type_code(page, right)
@@ -93,9 +102,7 @@ def test_a_wrong_code_shows_an_error_and_the_user_can_try_again(site, page, emul
 
 
 def test_a_reload_does_not_send_another_sms(site, page, emulator, make_user):
-    enroll_sms(emulator, make_user("fred", "+15005550015"))
-    log_in(page, site, "fred")
-    wait_for_sent(page)
+    start_challenged_login(site, page, emulator, make_user("fred", "+15005550015"))
     page.reload()
     page.wait_for_function(
         "document.getElementById('authsignal-sms-status').textContent.includes('Enter the code')"
@@ -106,9 +113,7 @@ def test_a_reload_does_not_send_another_sms(site, page, emulator, make_user):
 
 
 def test_resend_after_the_cooldown_sends_a_new_code(site, page, emulator, make_user):
-    enroll_sms(emulator, make_user("gina", "+15005550016"))
-    log_in(page, site, "gina")
-    wait_for_sent(page)
+    start_challenged_login(site, page, emulator, make_user("gina", "+15005550016"))
     first = emulator.latest_code(to="+15005550016")
     page.wait_for_selector("#authsignal-sms-resend:enabled")
     page.click("#authsignal-sms-resend")
@@ -118,15 +123,13 @@ def test_resend_after_the_cooldown_sends_a_new_code(site, page, emulator, make_u
     second = messages[-1]["code"]
     if first != second:
         type_code(page, first)  # the old code died with the new challenge
-        page.wait_for_function("document.getElementById('authsignal-sms-error').textContent !== ''")
+        wait_for_error(page)
     type_code(page, second)
     page.wait_for_url(f"{site.url}/protected/")
 
 
 def test_whatsapp_fallback(site, page, emulator, make_user):
-    enroll_sms(emulator, make_user("hank", "+15005550017"))
-    log_in(page, site, "hank")
-    wait_for_sent(page)
+    start_challenged_login(site, page, emulator, make_user("hank", "+15005550017"))
     page.wait_for_selector("#authsignal-sms-resend:enabled")
     page.click("#authsignal-sms-whatsapp")
     wait_for_sent(page, "WhatsApp")
@@ -166,9 +169,7 @@ def test_the_code_page_works_under_a_strict_content_security_policy(
     settings.E2E_STRICT_CSP = True
     violations = []
     page.on("console", lambda message: violations.append(message.text))
-    enroll_sms(emulator, make_user("ivy", "+15005550018"))
-    log_in(page, site, "ivy")
-    wait_for_sent(page)
+    start_challenged_login(site, page, emulator, make_user("ivy", "+15005550018"))
     assert "script-src 'self'" in page.evaluate(
         "fetch(location.href).then(r => r.headers.get('content-security-policy'))"
     )
