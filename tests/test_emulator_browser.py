@@ -141,6 +141,7 @@ def test_sms_enroll(emulator, sdk, page_for):
 
 
 def test_whatsapp_challenge_and_verify(emulator, sdk, page_for):
+    emulator.set_rules({"allowedVerificationMethods": ["SMS", "WHATSAPP"]})
     enroll(sdk, "u1")
     page = page_for(sdk.track("u1", "signIn")["token"])
     challenge = page.evaluate("() => window.client.whatsapp.challenge()")

@@ -1,4 +1,5 @@
-"""The emulator against docs/authsignal-api.md, driven by the real Python SDK and raw HTTP."""
+"""The emulator's contract, driven by the real Python SDK and raw HTTP (variants: see
+test_emulator_variants.py)."""
 
 from __future__ import annotations
 
@@ -26,12 +27,21 @@ from django_authsignal_sms.emulator import __main__ as cli
 from django_authsignal_sms.emulator.console import message_printer, run_in_foreground
 from tests.emulator_fixtures import EMULATOR_SECRET_KEY as SECRET
 from tests.emulator_fixtures import EMULATOR_TENANT_ID as TENANT
+from tests.emulator_fixtures import (
+    JSON_HEADERS,
+    PHONE,
+    assert_envelope,
+    challenged,
+    client_post,
+    enroll,
+    verify,
+    wrong,
+)
 
 pytest_plugins = ["tests.emulator_fixtures"]
 
 ROOT = Path(__file__).resolve().parents[1]
-PHONE = "+64211234567"
-JSON_HEADERS = {"Content-Type": "application/json"}
+WHATSAPP_TOO = {"allowedVerificationMethods": ["SMS", "WHATSAPP"]}
 UNAUTHORIZED = (
     "The request is unauthorized. "
     "Check that your API key and region base URL are correctly configured."
@@ -49,48 +59,8 @@ RULES = {
 
 
 @pytest.fixture
-def sdk(emulator):
-    return AuthsignalClient(SECRET, api_url=emulator.base_url)
-
-
-def enroll(sdk, user_id="u1", phone=PHONE):
-    attributes = {"verificationMethod": "SMS", "phoneNumber": phone}
-    return sdk.enroll_verified_authenticator(user_id, attributes)["authenticator"]
-
-
-def client_post(emulator, token, path, body=None, **headers):
-    return requests.post(
-        f"{emulator.base_url}/client/{path}",
-        headers={"Authorization": f"Bearer {token}", **JSON_HEADERS, **headers},
-        data=None if body is None else json.dumps(body),
-        timeout=5,
-    )
-
-
-def challenged(sdk, emulator, user_id="u1", channel="sms"):
-    """Enroll, track and send a code; returns the track reply."""
-    enroll(sdk, user_id)
-    tracked = sdk.track(user_id, "signIn")
-    assert client_post(emulator, tracked["token"], f"challenge/{channel}").status_code == 200
-    return tracked
-
-
-def verify(emulator, token, code, channel="sms"):
-    reply = client_post(emulator, token, f"verify/{channel}", {"verificationCode": code})
-    assert reply.status_code == 200, reply.text
-    return reply.json()
-
-
-def wrong(code):
-    return f"{(int(code) + 1) % 10**6:06d}"
-
-
-def assert_envelope(reply, status, code):
-    assert reply.status_code == status
-    assert reply.headers["Content-Type"] == "application/json"
-    body = reply.json()
-    assert body["error"] == body["errorCode"] == code
-    assert body["errorDescription"]
+def sdk(emulator_sdk):
+    return emulator_sdk
 
 
 # Starting the server
@@ -199,13 +169,37 @@ def test_connection_errors_are_logged_quietly(emulator, capsys):
 )
 def test_track_outcome_follows_rules(emulator, sdk, user_id, action, attributes, state, rule_ids):
     emulator.set_rules(RULES)
+    enroll(sdk, user_id)
     result = sdk.track(user_id, action, attributes)
     assert result["state"] == state
+    assert result["is_enrolled"] is True
     if rule_ids is not None:
         assert result["rule_ids"] == rule_ids
 
 
+@pytest.mark.parametrize(
+    ("user_id", "action", "attributes", "rule_ids"),
+    [
+        ("alice", "signIn", {}, ["users:alice"]),
+        ("u2", "signIn", {"phoneNumber": "+15005550006"}, []),
+        ("u3", "signIn", {"email": "ReviewMe@example.com"}, []),
+        ("u4", "signIn", {}, []),
+        ("u5", "other", {}, []),
+        ("bob", "transfer", {}, []),
+    ],
+)
+def test_unenrolled_users_are_allowed_whatever_the_rules(
+    emulator, sdk, user_id, action, attributes, rule_ids
+):
+    emulator.set_rules(RULES)
+    result = sdk.track(user_id, action, attributes)
+    assert (result["state"], result["is_enrolled"]) == ("ALLOW", False)
+    assert result["enrolled_verification_methods"] == []
+    assert result["rule_ids"] == rule_ids
+
+
 def test_track_reply_has_every_field(emulator, sdk):
+    enroll(sdk)
     result = sdk.track("u1", "signIn", {"ipAddress": "127.0.0.1", "custom": {"a": 1}, "x": "y"})
     assert set(result) == {
         "state",
@@ -221,12 +215,26 @@ def test_track_reply_has_every_field(emulator, sdk):
     assert result["state"] == "CHALLENGE_REQUIRED"
     assert result["idempotency_key"] and result["token"].startswith("eyJ")
     assert result["url"].startswith(emulator.url)
-    assert result["is_enrolled"] is False
-    assert result["enrolled_verification_methods"] == []
-    assert result["allowed_verification_methods"] == ["SMS", "WHATSAPP"]
+    assert result["is_enrolled"] is True
+    assert result["enrolled_verification_methods"] == ["SMS"]
+    assert result["allowed_verification_methods"] == ["SMS"]
     assert result["default_verification_method"] == "SMS"
     url_reply = requests.get(result["url"], timeout=5)
     assert_envelope(url_reply, 501, "not_implemented")
+
+
+def test_track_reply_for_an_unenrolled_user(emulator, sdk):
+    result = sdk.track("nobody", "signIn")
+    assert result == {
+        "state": "ALLOW",
+        "idempotency_key": result["idempotency_key"],
+        "url": result["url"],
+        "token": result["token"],
+        "is_enrolled": False,
+        "enrolled_verification_methods": [],
+        "allowed_verification_methods": ["SMS"],
+        "rule_ids": [],
+    }
 
 
 def test_track_keeps_idempotency_key_and_reflects_enrollment(emulator, sdk):
@@ -264,20 +272,29 @@ def test_track_rejects_wrongly_typed_fields(emulator, sdk):
     assert (raised.value.status_code, raised.value.error_code) == (400, "invalid_request")
 
 
-def test_unenrolled_state_rule(emulator, sdk):
-    emulator.set_rules({"unenrolledState": "ALLOW", "users": {"vip": "BLOCK"}})
-    assert sdk.track("nobody", "signIn")["state"] == "ALLOW"
-    assert sdk.track("vip", "signIn")["state"] == "BLOCK"
-    enroll(sdk, "enrolled")
-    assert sdk.track("enrolled", "signIn")["state"] == "CHALLENGE_REQUIRED"
+def test_unenrolled_state_rule_is_gone(emulator):
+    with pytest.raises(ValueError, match="unenrolledState.*`unenrolled` variant"):
+        emulator.set_rules({"unenrolledState": "ALLOW"})
+    reply = requests.put(
+        f"{emulator.url}/_emulator/rules", json={"unenrolledState": "CHALLENGE_REQUIRED"}, timeout=5
+    )
+    assert_envelope(reply, 400, "invalid_request")
+    assert "Unknown rules keys: ['unenrolledState']" in reply.json()["errorDescription"]
+    assert "unenrolledState" not in emulator.rules.to_mapping()
 
 
 def test_rules_from_file_and_validation(tmp_path):
     path = tmp_path / "rules.json"
     path.write_text(json.dumps(RULES))
     rules = Rules.from_file(path)
-    assert rules.decide("signIn", ["alice"], enrolled=False).state == "ALLOW"
+    assert rules.decide("signIn", ["alice"]).state == "ALLOW"
     assert Rules.from_mapping(rules.to_mapping()) == rules
+    methods = {"allowedVerificationMethods": ["WHATSAPP", "SMS", "SMS"]}
+    with_methods = Rules.from_mapping({**methods, "actionVerificationMethods": {"pay": ["SMS"]}})
+    assert with_methods.allowed_methods() == ("WHATSAPP", "SMS")
+    assert with_methods.allowed_methods("pay") == ("SMS",)
+    assert with_methods.allowed_methods("signIn") == ("WHATSAPP", "SMS")
+    assert Rules.from_mapping(with_methods.to_mapping()) == with_methods
     path.write_text("{nope")
     with pytest.raises(ValueError, match="not valid JSON"):
         Rules.from_file(path)
@@ -286,6 +303,12 @@ def test_rules_from_file_and_validation(tmp_path):
         {"typo": 1},
         {"users": []},
         {"defaultState": 3},
+        {"unenrolledState": "ALLOW"},
+        {"allowedVerificationMethods": []},
+        {"allowedVerificationMethods": "SMS"},
+        {"allowedVerificationMethods": ["TOTP"]},
+        {"actionVerificationMethods": ["SMS"]},
+        {"actionVerificationMethods": {"signIn": ["CARRIER_PIGEON"]}},
         [],
     ]
     for bad in bad_rules:
@@ -300,6 +323,7 @@ def test_rules_at_start_and_over_http(tmp_path):
         secret_key=SECRET, tenant_id=TENANT, rules=str(path), enabled=True
     ) as server:
         client = AuthsignalClient(SECRET, api_url=server.base_url)
+        enroll(client)
         assert client.track("u1", "signIn")["state"] == "BLOCK"
         rules_url = f"{server.url}/_emulator/rules"
         reply = requests.put(rules_url, json={"users": {"u1": "ALLOW"}}, timeout=5)
@@ -308,7 +332,13 @@ def test_rules_at_start_and_over_http(tmp_path):
         assert_envelope(
             requests.put(rules_url, json={"users": {"u1": "NO"}}, timeout=5), 400, "invalid_request"
         )
-        assert requests.get(rules_url, timeout=5).json()["fallbackState"] == "CHALLENGE_REQUIRED"
+        assert requests.get(rules_url, timeout=5).json() == {
+            "defaultState": {},
+            "fallbackState": "CHALLENGE_REQUIRED",
+            "users": {"u1": "ALLOW"},
+            "allowedVerificationMethods": ["SMS"],
+            "actionVerificationMethods": {},
+        }
         server.reset()
         assert server.rules.fallback_state == "BLOCK"
 
@@ -317,6 +347,7 @@ def test_rules_at_start_and_over_http(tmp_path):
 
 
 def test_get_and_update_action(emulator, sdk):
+    enroll(sdk)
     tracked = sdk.track("u1", "signIn")
     key = tracked["idempotency_key"]
     action = sdk.get_action("u1", "signIn", key)
@@ -351,6 +382,7 @@ def test_validate_before_and_after_verify(emulator, sdk):
             "state_updated_at": after["state_updated_at"],
             "user_id": "u1",
             "action": "signIn",
+            "action_code": "signIn",
             "idempotency_key": tracked["idempotency_key"],
             "verification_method": "SMS",
         }
@@ -360,8 +392,12 @@ def test_validate_before_and_after_verify(emulator, sdk):
 
 def test_validate_with_wrong_user_or_action(emulator, sdk):
     token = sdk.track("u1", "signIn")["token"]
-    assert sdk.validate_challenge({"token": token, "userId": "u2"}) == {"is_valid": False}
-    assert sdk.validate_challenge({"token": token, "action": "pay"}) == {"is_valid": False}
+    user_invalid = {"is_valid": False, "error": "User is invalid."}
+    action_invalid = {"is_valid": False, "error": "Action is invalid."}
+    assert sdk.validate_challenge({"token": token, "userId": "u2"}) == user_invalid
+    assert sdk.validate_challenge({"token": token, "action": "pay"}) == action_invalid
+    both = {"token": token, "userId": "u2", "action": "pay"}
+    assert sdk.validate_challenge(both) == user_invalid
 
 
 @pytest.mark.parametrize("token", ["garbage", "eyJ.eyJ.sig"])
@@ -382,13 +418,21 @@ def test_validate_requires_a_token(emulator, sdk):
 
 def test_users_crud(emulator, sdk):
     unknown = sdk.get_user("ghost")
-    assert unknown["is_enrolled"] is False and unknown["email_verified"] is False
+    assert unknown == {
+        "user_id": "ghost",
+        "is_enrolled": False,
+        "enrolled_verification_methods": [],
+        "allowed_verification_methods": ["SMS"],
+        "email_verified": False,
+        "phone_number_verified": False,
+    }
     attributes = {"email": "a@example.com", "emailVerified": True, "displayName": "A"}
     updated = sdk.update_user("ghost", {**attributes, "custom": {"tier": "gold"}, "locale": "en"})
     assert updated["email"] == "a@example.com" and updated["email_verified"] is True
     assert updated["display_name"] == "A" and updated["custom"] == {"tier": "gold"}
     enroll(sdk, "ghost")
-    assert sdk.get_user("ghost")["is_enrolled"] is True
+    enrolled = sdk.get_user("ghost")
+    assert enrolled["is_enrolled"] is True and enrolled["default_verification_method"] == "SMS"
     sdk.delete_user("ghost")
     gone = sdk.get_user("ghost")
     assert gone["is_enrolled"] is False and "email" not in gone
@@ -470,7 +514,6 @@ def test_every_reply_is_plain_json(emulator, sdk):
         ("POST", f"{base}/client/verify/sms", {"headers": bearer, "data": "{}"}),
         ("POST", f"{base}/client/challenge/sms", {"headers": {"Authorization": "Bearer nope"}}),
         ("POST", f"{base}/client/challenge/sms", {}),
-        ("GET", f"{base}/nowhere", {}),
         ("PUT", f"{base}/validate", {"auth": auth}),
         ("GET", f"{emulator.url}/_emulator/outbox", {}),
     ]
@@ -483,7 +526,14 @@ def test_every_reply_is_plain_json(emulator, sdk):
         else:
             assert {"error", "errorCode", "errorDescription"} <= set(body), (method, url)
     statuses = [requests.request(m, u, timeout=5, **o).status_code for m, u, o in calls]
-    assert statuses == [200, 200, 200, 400, 400, 400, 401, 401, 404, 405, 200]
+    assert statuses == [200, 200, 200, 400, 400, 400, 401, 401, 405, 200]
+    # Unknown paths answer like the API gateway: JSON, but not the error envelope.
+    nowhere = requests.get(f"{base}/nowhere", timeout=5)
+    assert nowhere.headers["Content-Type"] == "application/json"
+    assert (nowhere.status_code, nowhere.json()) == (
+        403,
+        {"message": "Missing Authentication Token"},
+    )
 
 
 def test_stdlib_errors_are_json_too(emulator):
@@ -559,6 +609,15 @@ def test_challenge_without_sms_authenticator_is_invalid_request(emulator, sdk):
     reply = client_post(emulator, sdk.track("u1", "signIn")["token"], "challenge/sms")
     assert_envelope(reply, 400, "invalid_request")
     assert "enroll" in reply.json()["errorDescription"]
+    sdk.enroll_verified_authenticator(
+        "u2", {"verificationMethod": "EMAIL_OTP", "email": "u2@example.com"}
+    )
+    tracked = sdk.track("u2", "signIn")
+    assert (tracked["state"], tracked["is_enrolled"]) == ("CHALLENGE_REQUIRED", True)
+    reply = client_post(emulator, tracked["token"], "challenge/sms")
+    assert_envelope(reply, 400, "invalid_request")
+    assert "no verified SMS authenticator" in reply.json()["errorDescription"]
+    assert emulator.outbox() == []
 
 
 @pytest.mark.parametrize("state", ["BLOCK", "REVIEW_REQUIRED"])
@@ -652,6 +711,7 @@ def test_resend_kills_the_old_code(emulator, sdk):
 
 
 def test_send_rate_limit(emulator, sdk):
+    emulator.set_rules(WHATSAPP_TOO)
     tracked = challenged(sdk, emulator)
     statuses = [
         client_post(emulator, tracked["token"], "challenge/sms").status_code for _ in range(6)
@@ -734,6 +794,7 @@ def test_adding_a_second_authenticator_needs_scope(emulator, sdk):
 
 
 def test_whatsapp_flow(emulator, sdk):
+    emulator.set_rules(WHATSAPP_TOO)
     tracked = challenged(sdk, emulator, channel="whatsapp")
     [message] = emulator.outbox()
     assert message["channel"] == "WHATSAPP" and message["to"] == PHONE
@@ -784,7 +845,7 @@ def test_status_faults(emulator, sdk, mode, status, code):
     with pytest.raises(ApiException) as raised:
         sdk.track("u1", "signIn")
     assert (raised.value.status_code, raised.value.error_code) == (status, code)
-    assert sdk.track("u1", "signIn")["state"] == "CHALLENGE_REQUIRED"
+    assert sdk.track("u1", "signIn")["state"] == "ALLOW"
 
 
 def test_html_and_charset_faults_break_the_sdk(emulator, sdk):
@@ -799,7 +860,7 @@ def test_html_and_charset_faults_break_the_sdk(emulator, sdk):
         assert raw.status_code == 200 and raw.headers["Content-Type"] == content_type
         with pytest.raises(AttributeError):
             sdk.track("u1", "signIn")
-    assert raw.json()["state"] == "CHALLENGE_REQUIRED"
+    assert raw.json()["state"] == "ALLOW"
 
 
 def test_missing_fields_and_unknown_state_faults(emulator, sdk):
@@ -823,7 +884,7 @@ def test_refuse_and_timeout_faults(emulator, sdk):
     url = f"{emulator.base_url}/users/u1/actions/signIn"
     with pytest.raises(requests.Timeout):
         requests.post(url, auth=(SECRET, ""), timeout=0.3)
-    assert sdk.track("u1", "signIn")["state"] == "CHALLENGE_REQUIRED"
+    assert sdk.track("u1", "signIn")["state"] == "ALLOW"
     assert emulator.stats()["requests"]["track"] == 2
 
 
@@ -831,7 +892,7 @@ def test_faults_over_http(emulator, sdk):
     faults_url = f"{emulator.url}/_emulator/faults"
     spec = {"mode": "status:503", "routes": ["validate"], "count": 2}
     assert requests.post(faults_url, json=spec, timeout=5).json() == {"fault": spec}
-    assert sdk.track("u1", "signIn")["state"] == "CHALLENGE_REQUIRED"
+    assert sdk.track("u1", "signIn")["state"] == "ALLOW"
     with pytest.raises(ApiException):
         sdk.validate_challenge({"token": "x"})
     assert requests.get(faults_url, timeout=5).json()["fault"]["count"] == 1
@@ -908,10 +969,11 @@ def test_cli_runs_and_prints_codes(tmp_path):
     rules = tmp_path / "rules.json"
     rules.write_text(json.dumps({"fallbackState": "CHALLENGE_REQUIRED"}))
     args = ["-m", "django_authsignal_sms.emulator", "--port", "0", "--rules", str(rules)]
-    args += ["--secret-key", SECRET, "--tenant-id", TENANT]
+    args += ["--secret-key", SECRET, "--tenant-id", TENANT, "--variant", "bad_token=not_valid"]
     process, lines = _spawn(args, {ENABLE_ENV: "1"})
     try:
         base_url = _wait_for(lines, "listening on").split()[-1]
+        assert "bad_token=not_valid, review_challenge=refused" in _wait_for(lines, "Variants:")
         _exercise(base_url)
         line = _wait_for(lines, "SMS to")
         assert (
@@ -960,7 +1022,11 @@ def test_cli_main_starts_the_server(monkeypatch, capsys, tmp_path):
 def test_console_prints_codes_until_stopped():
     lines: list[str] = []
     server = EmulatorServer(
-        secret_key=SECRET, tenant_id=TENANT, enabled=True, on_message=message_printer(lines.append)
+        secret_key=SECRET,
+        tenant_id=TENANT,
+        rules=WHATSAPP_TOO,
+        enabled=True,
+        on_message=message_printer(lines.append),
     )
     thread = threading.Thread(target=run_in_foreground, args=(server, lines.append))
     thread.start()

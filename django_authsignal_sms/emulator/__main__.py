@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from .console import message_printer, run_in_foreground
 from .rules import Rules
 from .server import ENABLE_ENV, EmulatorDisabled, EmulatorServer
+from .variants import describe_variants, parse_assignments
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -22,6 +23,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--secret-key", default=os.environ.get("AUTHSIGNAL_SECRET_KEY"))
     parser.add_argument("--tenant-id", default=os.environ.get("AUTHSIGNAL_TENANT_ID"))
     parser.add_argument("--rules", metavar="FILE", help="a JSON rules file (see docs/emulator.md)")
+    parser.add_argument(
+        "--variant",
+        dest="variants",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help=f"an undocumented behaviour to pick (repeatable): {describe_variants()}",
+    )
     parser.add_argument("--enable", action="store_true", help=f"same as {ENABLE_ENV}=1")
     return parser.parse_args(argv)
 
@@ -47,6 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             secret_key=args.secret_key,
             tenant_id=args.tenant_id,
             rules=rules,
+            variants=parse_assignments(args.variants),
             enabled=args.enable,
             on_message=message_printer(write),
         )

@@ -10,6 +10,7 @@ from .clock import iso
 from .engine import Emulator
 from .errors import expired_token, invalid_request, not_found
 from .models import Action, ActionKey
+from .policy import is_valid, track_decision
 from .rules import ALL_STATES
 from .store import DEFAULT_SCOPES
 from .wire import Reply, Request
@@ -30,7 +31,9 @@ def track(emulator: Emulator, request: Request) -> Reply:
     action = store.actions.get(key)
     if action is None:
         enrolled = bool(store.authenticators_of(user_id))
-        decision = emulator.rules.decide(code, user.identities(), enrolled=enrolled)
+        decision = track_decision(
+            emulator.rules, emulator.variants, code, user.identities(), enrolled=enrolled
+        )
         action = store.create_action(key, decision)
     scopes = frozenset((request.text("scope") or "").split()) | DEFAULT_SCOPES
     token = store.issue_token(key, scopes)
@@ -40,7 +43,7 @@ def track(emulator: Emulator, request: Request) -> Reply:
             "idempotencyKey": key.idempotency_key,
             "url": f"{emulator.root_url}/_emulator/ui?token={token.value}",
             "token": token.value,
-            **render.enrollment(store, user_id),
+            **render.enrollment(store, user_id, emulator.rules.allowed_methods(code)),
             "ruleIds": list(action.rule_ids),
         }
     )
@@ -65,25 +68,37 @@ def validate(emulator: Emulator, request: Request) -> Reply:
         raise invalid_request("token is required.")
     token = emulator.store.resolve_token(value)
     if token is None:
-        raise expired_token()
+        return _bad_token(emulator)
     # A live token always has its action: delete_user and reset drop both together.
     action = emulator.store.actions[token.key]
     key = action.key
+    # Mismatches answer 200 with an `error` text, as Authsignal's Ruby SDK tests stub it.
     if request.text("userId") not in (None, key.user_id):
-        return Reply({"isValid": False})
+        return Reply({"isValid": False, "error": "User is invalid."})
     if request.text("action") not in (None, key.action):
-        return Reply({"isValid": False})
+        return Reply({"isValid": False, "error": "Action is invalid."})
     body = {
-        "isValid": action.state == "CHALLENGE_SUCCEEDED",
+        "isValid": is_valid(action.state, emulator.variants),
         "state": action.state,
         "stateUpdatedAt": iso(action.state_updated_at),
         "userId": key.user_id,
         "action": key.action,
+        "actionCode": key.action,
         "idempotencyKey": key.idempotency_key,
     }
     if action.verification_method is not None:
         body["verificationMethod"] = action.verification_method
     return Reply(body)
+
+
+def _bad_token(emulator: Emulator) -> Reply:
+    """An unknown, malformed or expired token: undocumented, so set by the bad_token variant."""
+    variant = emulator.variants["bad_token"]
+    if variant == "not_valid":
+        return Reply({"isValid": False})
+    if variant == "invalid_request":
+        raise invalid_request("The token is invalid or has expired.")
+    raise expired_token()
 
 
 def _find(emulator: Emulator, request: Request) -> Action:

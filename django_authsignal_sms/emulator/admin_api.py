@@ -8,6 +8,7 @@ from .engine import Emulator
 from .errors import ApiError, invalid_request
 from .faults import Fault
 from .rules import Rules
+from .variants import merge_variants
 from .wire import Reply, Request
 
 
@@ -43,6 +44,19 @@ def put_rules(emulator: Emulator, request: Request) -> Reply:
     except ValueError as error:
         raise invalid_request(str(error)) from error
     return get_rules(emulator, request)
+
+
+def get_variants(emulator: Emulator, request: Request) -> Reply:
+    return Reply(dict(emulator.variants))
+
+
+def put_variants(emulator: Emulator, request: Request) -> Reply:
+    """Change the variants named in the body; the others keep their value."""
+    try:
+        emulator.variants = merge_variants(request.body, emulator.variants)
+    except ValueError as error:
+        raise invalid_request(str(error)) from error
+    return get_variants(emulator, request)
 
 
 def reset(emulator: Emulator, request: Request) -> Reply:

@@ -8,12 +8,10 @@ from . import render
 from .engine import Emulator
 from .errors import ApiError, invalid_request, too_many_requests
 from .models import Action, Challenge
+from .policy import open_states, state_after_verify
 from .store import ACCESS_SCOPES, MAX_FAILED_ATTEMPTS
 from .users_api import phone_number
 from .wire import Reply, Request
-
-# A token for an action in any other state (BLOCK, REVIEW_*, CHALLENGE_FAILED) cannot send codes.
-OPEN_STATES = ("ALLOW", "CHALLENGE_REQUIRED", "CHALLENGE_SUCCEEDED")
 
 
 def sms_challenge(emulator: Emulator, request: Request) -> Reply:
@@ -35,7 +33,7 @@ def whatsapp_verify(emulator: Emulator, request: Request) -> Reply:
 def sms_enroll(emulator: Emulator, request: Request) -> Reply:
     """Add an unverified SMS authenticator and text it a code; verify completes it."""
     token, store = request.bearer, emulator.store
-    _open_action(emulator, request)
+    _open_action(emulator, request, "SMS")
     number = phone_number(request)
     user_id = token.key.user_id
     if store.authenticators_of(user_id) and "add:authenticators" not in token.scopes:
@@ -55,7 +53,7 @@ def sms_enroll(emulator: Emulator, request: Request) -> Reply:
 
 
 def _challenge(emulator: Emulator, request: Request, channel: str) -> Reply:
-    _open_action(emulator, request)
+    _open_action(emulator, request, channel)
     user_id = request.bearer.key.user_id
     authenticator = emulator.store.sms_authenticator(user_id)
     if authenticator is None or authenticator.phone_number is None:
@@ -78,7 +76,7 @@ def _verify(emulator: Emulator, request: Request, channel: str) -> Reply:
         raise invalid_request("verificationCode is required.")
     if action.state == "CHALLENGE_FAILED":
         return _failure("MAX_ATTEMPTS_EXCEEDED")
-    if action.state not in OPEN_STATES:
+    if action.state not in open_states(emulator.variants):
         raise invalid_request(f"This action is {action.state}; it cannot be verified.")
     challenge = store.latest_challenge(token.key, channel)
     if challenge is None or challenge.spent or challenge.expires_at <= emulator.clock.now():
@@ -95,13 +93,17 @@ def _verify(emulator: Emulator, request: Request, channel: str) -> Reply:
 def _success(emulator: Emulator, action: Action, challenge: Challenge) -> Reply:
     store = emulator.store
     challenge.spent = True
-    store.set_state(action, "CHALLENGE_SUCCEEDED", challenge.channel)
+    state = state_after_verify(action.state, emulator.variants)
+    if state != action.state:
+        store.set_state(action, state)
+    action.verification_method = challenge.channel
     body = {"isVerified": True, "accessToken": store.issue_token(action.key, ACCESS_SCOPES).value}
     enrolled = store.authenticators.get(challenge.authenticator_id or "")
     if enrolled is not None:
         store.verify_authenticator(enrolled)
         body["userAuthenticator"] = render.authenticator(enrolled)
     else:
+        # WhatsApp codes go to the SMS authenticator's number: it is the one used.
         used = store.sms_authenticator(action.key.user_id)
         if used is not None:
             used.last_verified_at = emulator.clock.now()
@@ -117,12 +119,20 @@ def _action(emulator: Emulator, request: Request) -> Action:
     return emulator.store.actions[request.bearer.key]
 
 
-def _open_action(emulator: Emulator, request: Request) -> Action:
+def _open_action(emulator: Emulator, request: Request, channel: str) -> Action:
+    """The token's action, if it may get a code on this channel (else 400 invalid_request)."""
     action = _action(emulator, request)
-    if action.state not in OPEN_STATES:
+    states = open_states(emulator.variants)
+    if action.state not in states:
         raise invalid_request(
-            f"This action is {action.state}; codes can only be sent for ALLOW, "
-            "CHALLENGE_REQUIRED or CHALLENGE_SUCCEEDED actions. Track a new action."
+            f"This action is {action.state}; codes can only be sent for "
+            f"{', '.join(states)} actions. Track a new action."
+        )
+    allowed = emulator.rules.allowed_methods(action.key.action)
+    if channel not in allowed:
+        raise invalid_request(
+            f"{channel} is not an allowed verification method for the action "
+            f"{action.key.action!r} (allowed: {', '.join(allowed)})."
         )
     return action
 

@@ -33,6 +33,8 @@ def run_in_foreground(server: EmulatorServer, write: Write) -> None:
     """Serve until Ctrl-C, then stop cleanly."""
     write(f"[emulator] Authsignal emulator listening on {server.base_url}")
     write("[emulator] Use it as AUTHSIGNAL_API_URL (server SDK) and baseUrl (browser SDK).")
+    variants = ", ".join(f"{name}={value}" for name, value in server.variants.items())
+    write(f"[emulator] Variants: {variants}")
     write("[emulator] SMS and WhatsApp codes will appear in this console. Ctrl-C to stop.")
     try:
         server.serve_forever()

@@ -16,7 +16,7 @@ from .engine import Emulator
 from .errors import ApiError, envelope, expired_token, invalid_request, unauthorized
 from .faults import BEFORE_ROUTE
 from .models import Token
-from .routes import CLIENT_PREFIX, Route, resolve
+from .routes import CLIENT_PREFIX, Route, is_known, resolve
 from .wire import Request
 
 logger = logging.getLogger(__name__)
@@ -28,6 +28,12 @@ FAULT_REPLIES = {
     503: envelope("service_unavailable", "Injected fault: service unavailable."),
     401: unauthorized().envelope(),
     429: envelope("too_many_requests", "Injected fault: too many requests."),
+}
+# What the API gateway in front of Authsignal answers for a path it does not know (by the
+# unknown_path variant): no `error` key, so the browser SDK takes it for a success.
+GATEWAY_REPLIES = {
+    "missing_token": (403, {"message": "Missing Authentication Token"}),
+    "not_found": (404, {"message": "Not Found"}),
 }
 PREFLIGHT_HEADERS = (
     ("Access-Control-Allow-Methods", "POST, OPTIONS"),
@@ -52,7 +58,10 @@ def dispatch(
     """`headers` has lower-case names."""
     split = urlsplit(target)
     path = split.path.rstrip("/") or "/"
-    cors = _cors(path, headers.get("origin"))
+    origin = headers.get("origin")
+    if not is_known(path):
+        return _unknown_path(emulator, method, _cors(origin))
+    cors = _cors(origin) if path.startswith(CLIENT_PREFIX) else ()
     if method == "OPTIONS":
         return _preflight(emulator, path, cors)
     try:
@@ -159,9 +168,15 @@ def _preflight(emulator: Emulator, path: str, cors: tuple[tuple[str, str], ...])
     return Outcome(204, headers=cors + PREFLIGHT_HEADERS)
 
 
-def _cors(path: str, origin: str | None) -> tuple[tuple[str, str], ...]:
-    if not path.startswith(CLIENT_PREFIX):
-        return ()
+def _unknown_path(emulator: Emulator, method: str, cors: tuple[tuple[str, str], ...]) -> Outcome:
+    """The gateway's answer, with CORS headers so a browser can read it (and a preflight 204)."""
+    if method == "OPTIONS":
+        return Outcome(204, headers=cors + PREFLIGHT_HEADERS)
+    status, body = GATEWAY_REPLIES[emulator.variants["unknown_path"]]
+    return _json(status, body, cors)
+
+
+def _cors(origin: str | None) -> tuple[tuple[str, str], ...]:
     if not origin:
         return (("Access-Control-Allow-Origin", "*"),)
     return (("Access-Control-Allow-Origin", origin), ("Vary", "Origin"))

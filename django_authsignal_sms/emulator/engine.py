@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from .clock import Clock
@@ -11,12 +11,13 @@ from .faults import FaultSwitch
 from .models import Counters, Message
 from .rules import Rules
 from .store import Store
+from .variants import merge_variants
 
 MessageHook = Callable[[Message], None]
 
 
 class Emulator:
-    """Routes hold `lock` while they read or change `store`, `rules` or `counters`."""
+    """Routes hold `lock` while they read or change `store`, `rules`, `variants` or `counters`."""
 
     def __init__(
         self,
@@ -25,6 +26,7 @@ class Emulator:
         tenant_id: str,
         rules: Rules,
         route_names: Sequence[str],
+        variants: Mapping[str, str] | None = None,
         on_message: MessageHook | None = None,
     ) -> None:
         self.lock = threading.RLock()
@@ -34,6 +36,8 @@ class Emulator:
         self.clock = Clock()
         self.initial_rules = rules
         self.rules = rules
+        self.initial_variants = merge_variants(variants or {})
+        self.variants = dict(self.initial_variants)
         self.store = Store(self.clock, secret_key, tenant_id)
         self.faults = FaultSwitch()
         self.counters = Counters()
@@ -41,10 +45,11 @@ class Emulator:
         self.root_url = ""
 
     def reset(self) -> None:
-        """Forget everything: state, outbox, counters, faults, clock offset, runtime rules."""
+        """Forget state, outbox, counters and faults; clock, rules and variants as at start."""
         with self.lock:
             self.clock.reset()
             self.rules = self.initial_rules
+            self.variants = dict(self.initial_variants)
             self.store = Store(self.clock, self.secret_key, self.tenant_id)
             self.faults.set(None)
             self.counters = Counters()

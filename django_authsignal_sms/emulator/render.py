@@ -2,29 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from .clock import iso
 from .models import Action, Authenticator, Message
 from .store import Store
 
-ALLOWED_METHODS = ("SMS", "WHATSAPP")
 
-
-def enrollment(store: Store, user_id: str) -> dict[str, Any]:
+def enrollment(store: Store, user_id: str, allowed: Sequence[str]) -> dict[str, Any]:
+    """Enrollment fields: any verified authenticator counts; `allowed` is the tenant's setting."""
     authenticators = store.authenticators_of(user_id)
-    defaults = [a for a in authenticators if a.is_default] or authenticators
-    return {
+    body: dict[str, Any] = {
         "isEnrolled": bool(authenticators),
         "enrolledVerificationMethods": sorted({a.verification_method for a in authenticators}),
-        "allowedVerificationMethods": list(ALLOWED_METHODS),
-        "defaultVerificationMethod": defaults[0].verification_method if defaults else "SMS",
+        "allowedVerificationMethods": list(allowed),
     }
+    defaults = [a for a in authenticators if a.is_default] or authenticators
+    if defaults:
+        body["defaultVerificationMethod"] = defaults[0].verification_method
+    return body
 
 
-def user(store: Store, user_id: str) -> dict[str, Any]:
+def user(store: Store, user_id: str, allowed: Sequence[str]) -> dict[str, Any]:
     record = store.users.get(user_id)
-    body: dict[str, Any] = {"userId": user_id, **enrollment(store, user_id)}
+    body: dict[str, Any] = {"userId": user_id, **enrollment(store, user_id, allowed)}
     if record is None:
         return {**body, "emailVerified": False, "phoneNumberVerified": False}
     optional = {

@@ -10,7 +10,7 @@ from urllib.parse import unquote
 
 from . import actions_api, admin_api, client_api, users_api
 from .engine import Emulator
-from .errors import ApiError, not_found
+from .errors import ApiError
 from .wire import Reply, Request
 
 Handler = Callable[[Emulator, Request], Reply]
@@ -91,6 +91,8 @@ ROUTES = (
     _route("admin_clock_advance", "POST", "/_emulator/clock", "none", admin_api.advance_clock),
     _route("admin_rules", "GET", "/_emulator/rules", "none", admin_api.get_rules),
     _route("admin_rules_put", "PUT", "/_emulator/rules", "none", admin_api.put_rules),
+    _route("admin_variants", "GET", "/_emulator/variants", "none", admin_api.get_variants),
+    _route("admin_variants_put", "PUT", "/_emulator/variants", "none", admin_api.put_variants),
     _route("admin_reset", "POST", "/_emulator/reset", "none", admin_api.reset),
     _route("admin_stats", "GET", "/_emulator/stats", "none", admin_api.stats),
     _route("admin_faults", "GET", "/_emulator/faults", "none", admin_api.get_faults),
@@ -102,8 +104,16 @@ CLIENT_PREFIX = "/v1/client/"
 API_ROUTE_NAMES = (*(route.name for route in ROUTES if route.is_api), "preflight")
 
 
+def is_known(path: str) -> bool:
+    """Whether any route has this path, whatever its method."""
+    return any(route.pattern.fullmatch(path) for route in ROUTES)
+
+
 def resolve(method: str, path: str) -> tuple[Route, dict[str, str]]:
-    """The route for this request and its unquoted path parameters."""
+    """The route for this request and its unquoted path parameters; `path` must be known.
+
+    A known path with another method is a 405 `method_not_allowed`.
+    """
     allowed: list[str] = []
     for route in ROUTES:
         match = route.pattern.fullmatch(path)
@@ -112,6 +122,4 @@ def resolve(method: str, path: str) -> tuple[Route, dict[str, str]]:
         if route.method == method:
             return route, {key: unquote(value) for key, value in match.groupdict().items()}
         allowed.append(route.method)
-    if allowed:
-        raise ApiError(405, "method_not_allowed", f"Use {' or '.join(allowed)} on {path}.")
-    raise not_found(f"The emulator has no endpoint {method} {path}.")
+    raise ApiError(405, "method_not_allowed", f"Use {' or '.join(allowed)} on {path}.")

@@ -1,4 +1,4 @@
-"""Outcome rules: which state a tracked action gets, set without writing code."""
+"""The emulated tenant's settings: outcome rules for track, and the verification methods allowed."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .methods import parse_methods
+
 TRACK_STATES = ("ALLOW", "BLOCK", "CHALLENGE_REQUIRED", "REVIEW_REQUIRED")
 ALL_STATES = (
     *TRACK_STATES,
@@ -16,7 +18,17 @@ ALL_STATES = (
     "REVIEW_SUCCEEDED",
     "REVIEW_FAILED",
 )
-_KEYS = {"defaultState", "fallbackState", "users", "unenrolledState"}
+_KEYS = {
+    "defaultState",
+    "fallbackState",
+    "users",
+    "allowedVerificationMethods",
+    "actionVerificationMethods",
+}
+_REMOVED = {
+    "unenrolledState": "Authsignal never challenges a user without an authenticator (they get "
+    "ALLOW with isEnrolled false); see the `unenrolled` variant.",
+}
 
 
 @dataclass(frozen=True)
@@ -30,14 +42,17 @@ class Rules:
     """`users` keys match a userId, username, email or phone number (case-insensitive).
 
     A user's value is a state for every action, or a mapping of action code to state.
-    Precedence: user rule, then `unenrolledState` (users without a verified
-    authenticator), then `defaultState[action]`, then `fallbackState`.
+    Precedence: user rule, then `defaultState[action]`, then `fallbackState`. Users without a
+    verified authenticator are not decided here: see `policy.track_decision`.
+    `allowedVerificationMethods` is the tenant's list; `actionVerificationMethods` overrides it
+    for the actions it names.
     """
 
     default_state: Mapping[str, str] = field(default_factory=dict)
     fallback_state: str = "CHALLENGE_REQUIRED"
     users: Mapping[str, str | Mapping[str, str]] = field(default_factory=dict)
-    unenrolled_state: str | None = None
+    allowed_verification_methods: tuple[str, ...] = ("SMS",)
+    action_verification_methods: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> Rules:
@@ -46,13 +61,18 @@ class Rules:
             raise ValueError("Rules must be a JSON object.")
         unknown = set(data) - _KEYS
         if unknown:
-            raise ValueError(f"Unknown rules keys: {sorted(unknown)}; allowed: {sorted(_KEYS)}.")
-        unenrolled = data.get("unenrolledState")
+            hints = "".join(f" {key}: {_REMOVED[key]}" for key in sorted(unknown & set(_REMOVED)))
+            raise ValueError(
+                f"Unknown rules keys: {sorted(unknown)}; allowed: {sorted(_KEYS)}.{hints}"
+            )
         return cls(
             default_state=_state_map(data.get("defaultState", {}), "defaultState"),
             fallback_state=_state(data.get("fallbackState", "CHALLENGE_REQUIRED"), "fallbackState"),
             users=_users(data.get("users", {})),
-            unenrolled_state=None if unenrolled is None else _state(unenrolled, "unenrolledState"),
+            allowed_verification_methods=parse_methods(
+                data.get("allowedVerificationMethods", ["SMS"]), "allowedVerificationMethods"
+            ),
+            action_verification_methods=_action_methods(data.get("actionVerificationMethods", {})),
         )
 
     @classmethod
@@ -69,15 +89,24 @@ class Rules:
             "defaultState": dict(self.default_state),
             "fallbackState": self.fallback_state,
             "users": users,
-            "unenrolledState": self.unenrolled_state,
+            "allowedVerificationMethods": list(self.allowed_verification_methods),
+            "actionVerificationMethods": {
+                action: list(methods)
+                for action, methods in self.action_verification_methods.items()
+            },
         }
 
-    def decide(self, action: str, identities: Iterable[str], *, enrolled: bool) -> Decision:
+    def allowed_methods(self, action: str | None = None) -> tuple[str, ...]:
+        """The methods this action allows (the tenant's list when `action` is None or not named)."""
+        if action is not None and action in self.action_verification_methods:
+            return self.action_verification_methods[action]
+        return self.allowed_verification_methods
+
+    def decide(self, action: str, identities: Iterable[str]) -> Decision:
+        """The state the rules give this action, for an enrolled user."""
         user_decision = self._user_decision(action, identities)
         if user_decision is not None:
             return user_decision
-        if self.unenrolled_state is not None and not enrolled:
-            return Decision(self.unenrolled_state, ("unenrolledState",))
         if action in self.default_state:
             return Decision(self.default_state[action], (f"defaultState:{action}",))
         return Decision(self.fallback_state, ())
@@ -117,3 +146,13 @@ def _users(value: Any) -> dict[str, str | Mapping[str, str]]:
             _state_map(state, where) if isinstance(state, Mapping) else _state(state, where)
         )
     return users
+
+
+def _action_methods(value: Any) -> dict[str, tuple[str, ...]]:
+    where = "actionVerificationMethods"
+    if not isinstance(value, Mapping):
+        raise ValueError(f"{where} must map action codes to lists of verification methods.")
+    return {
+        str(action): parse_methods(methods, f"{where}.{action}")
+        for action, methods in value.items()
+    }

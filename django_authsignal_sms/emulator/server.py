@@ -17,6 +17,7 @@ from .faults import Fault
 from .httpd import EmulatorHTTPServer
 from .routes import API_ROUTE_NAMES
 from .rules import Rules
+from .variants import merge_variants
 
 ENABLE_ENV = "AUTHSIGNAL_EMULATOR_ENABLED"
 RulesLike = Rules | Mapping[str, Any] | str | Path | None
@@ -37,6 +38,7 @@ class EmulatorServer:
         secret_key: str,
         tenant_id: str,
         rules: RulesLike = None,
+        variants: Mapping[str, str] | None = None,
         enabled: bool = False,
         on_message: MessageHook | None = None,
     ) -> None:
@@ -53,6 +55,7 @@ class EmulatorServer:
             tenant_id=tenant_id,
             rules=_to_rules(rules),
             route_names=API_ROUTE_NAMES,
+            variants=variants,
             on_message=on_message,
         )
         self._httpd = EmulatorHTTPServer((bind_host, port), self.emulator, family)
@@ -140,10 +143,22 @@ class EmulatorServer:
     def rules(self) -> Rules:
         return self.emulator.rules
 
+    def set_variants(self, variants: Mapping[str, str]) -> None:
+        """Change the variants named (see VARIANTS); the others keep their current value."""
+        with self.emulator.lock:
+            self.emulator.variants = merge_variants(variants, self.emulator.variants)
+
+    @property
+    def variants(self) -> dict[str, str]:
+        """Every variant with its current value (a copy)."""
+        with self.emulator.lock:
+            return dict(self.emulator.variants)
+
     def stats(self) -> dict[str, Any]:
         return self.emulator.stats()
 
     def reset(self) -> None:
+        """Back to the start: no state, and the rules and variants given to the constructor."""
         self.emulator.reset()
 
     def set_fault(

@@ -119,11 +119,9 @@ class Store:
         self.actions[key] = action
         return action
 
-    def set_state(self, action: Action, state: str, method: str | None = None) -> None:
+    def set_state(self, action: Action, state: str) -> None:
         action.state = state
         action.state_updated_at = self.clock.now()
-        if method is not None:
-            action.verification_method = method
 
     def issue_token(self, key: ActionKey, scopes: frozenset[str]) -> Token:
         now = self.clock.now()

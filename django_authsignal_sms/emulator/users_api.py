@@ -22,7 +22,7 @@ def phone_number(request: Request) -> str:
 
 
 def get_user(emulator: Emulator, request: Request) -> Reply:
-    return Reply(render.user(emulator.store, request.params["userId"]))
+    return _user(emulator, request.params["userId"])
 
 
 def update_user(emulator: Emulator, request: Request) -> Reply:
@@ -43,7 +43,11 @@ def update_user(emulator: Emulator, request: Request) -> Reply:
     for name, value in changes.items():
         if value is not None:
             setattr(user, name, value)
-    return Reply(render.user(emulator.store, user_id))
+    return _user(emulator, user_id)
+
+
+def _user(emulator: Emulator, user_id: str) -> Reply:
+    return Reply(render.user(emulator.store, user_id, emulator.rules.allowed_methods()))
 
 
 def delete_user(emulator: Emulator, request: Request) -> Reply:

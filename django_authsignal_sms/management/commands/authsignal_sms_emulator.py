@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from django_authsignal_sms.emulator import ENABLE_ENV, EmulatorServer, Rules
 from django_authsignal_sms.emulator.console import message_printer, run_in_foreground
+from django_authsignal_sms.emulator.variants import describe_variants, parse_assignments
 
 
 class Command(BaseCommand):
@@ -22,6 +23,14 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1", help="a loopback address")
         parser.add_argument("--port", type=int, default=8765)
         parser.add_argument("--rules", metavar="FILE", help="a JSON rules file")
+        parser.add_argument(
+            "--variant",
+            dest="variants",
+            action="append",
+            default=[],
+            metavar="NAME=VALUE",
+            help=f"an undocumented behaviour to pick (repeatable): {describe_variants()}",
+        )
         parser.add_argument("--enable", action="store_true", help=f"same as {ENABLE_ENV}=1")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -53,6 +62,7 @@ class Command(BaseCommand):
                 secret_key=secret_key,
                 tenant_id=tenant_id,
                 rules=rules,
+                variants=parse_assignments(options["variants"]),
                 enabled=True,
                 on_message=message_printer(self.stdout.write),
             )
