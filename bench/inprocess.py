@@ -110,7 +110,7 @@ def pending_mark(user: Any) -> Any:
         token=TOKEN,
         idempotency_key=str(uuid.uuid4()),
         action="signIn",
-        enrolled=True,
+        masked_phone="+64*******99",
         next_url="/protected/",
         retry_url="/accounts/login/",
         sent_at=time.time(),

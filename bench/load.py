@@ -76,7 +76,7 @@ def prepare_emulator(
     rules: dict[str, object] | None = None,
 ) -> None:
     """A clean emulator (state, outbox, rate limits); every ``enrolled_every``-th user already
-    has a verified SMS authenticator (``sms.challenge``), the others enroll (``sms.enroll``)."""
+    has a verified SMS authenticator, the others are enrolled by the site at their first login."""
     emulator.reset()
     if rules is not None:
         emulator.set_rules(rules)
@@ -168,7 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--enrolled-every",
         type=int,
         default=2,
-        help="every N-th user is already enrolled (sms.challenge); others enroll (0: none)",
+        help="every N-th user is already enrolled; the site enrolls the others (0: none)",
     )
     args = parser.parse_args(argv)
 

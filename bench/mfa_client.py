@@ -5,9 +5,9 @@ the Authsignal client API (the browser SDK's fetches, so their TCP connections c
 apart from the app's), and a "phone" that reads the SMS from the emulator's outbox.
 
 Steps, each timed: ``login_page`` (GET the login form), ``password`` (POST it; the app tracks
-``signIn``), ``challenge_page`` (GET /mfa/challenge/), ``send_code`` (SDK ``sms.challenge()`` or,
-for a user with no SMS authenticator, ``sms.enroll({phoneNumber})``, with the CORS preflight a
-browser makes), ``read_sms`` (the phone gets the code), ``verify`` (SDK ``sms.verify``),
+``signIn``; for a never-enrolled user it enrolls the number on file and tracks again),
+``challenge_page`` (GET /mfa/challenge/), ``send_code`` (SDK ``sms.challenge()``, with the CORS
+preflight a browser makes), ``read_sms`` (the phone gets the code), ``verify`` (SDK ``sms.verify``),
 ``callback`` (the page POSTs the token; the app validates it), ``protected`` (GET the page it
 redirects to and read who is signed in). An ALLOW login goes from ``password`` to ``protected``.
 """
@@ -52,7 +52,7 @@ class LoginFailed(Exception):
 @dataclass
 class LoginResult:
     username: str
-    path: str = ""  # "challenge", "enroll", "allow" or "plain"
+    path: str = ""  # "challenge", "allow" or "plain"
     signed_in_as: str | None = None
     error: str | None = None
     steps: dict[str, float] = field(default_factory=dict)  # seconds
@@ -74,8 +74,6 @@ class LoginResult:
 class ChallengePage:
     url: str
     token: str
-    enrolled: bool
-    enroll_phone: str
     auto_send: bool
     base_url: str
     tenant_id: str
@@ -123,8 +121,6 @@ def read_challenge_page(url: str, html: str) -> ChallengePage:
     return ChallengePage(
         url=url,
         token=script["data-token"],
-        enrolled=script.get("data-enrolled") == "true",
-        enroll_phone=script.get("data-enroll-phone", ""),
         auto_send=script.get("data-auto-send") == "true",
         base_url=script.get("data-base-url", "").rstrip("/"),
         tenant_id=script.get("data-tenant-id", ""),
@@ -201,7 +197,7 @@ class Browser:
                 if stop_when_pending:
                     result.path = "pending"
                     return result
-                result.path = "challenge" if page.enrolled else "enroll"
+                result.path = "challenge"
                 location = self.finish_challenge(page)
             else:
                 result.path = "allow"
@@ -280,17 +276,10 @@ class Browser:
         return page
 
     def send_code(self, page: ChallengePage) -> None:
-        """``sms.challenge()`` for an enrolled user, ``sms.enroll({phoneNumber})`` otherwise."""
+        """``sms.challenge()``: a never-enrolled user was enrolled by the site, server-side."""
         with self._step("send_code"):
-            if page.enrolled:
-                body = self._client_api(page, "/client/challenge/sms", None)
-            else:
-                if not page.enroll_phone:
-                    raise LoginFailed("send_code", "not enrolled and no data-enroll-phone")
-                body = self._client_api(
-                    page, "/client/user-authenticators/sms", {"phoneNumber": page.enroll_phone}
-                )
-        if "error" in body:
+            body = self._client_api(page, "/client/challenge/sms", None)
+        if "error" in body or "challengeId" not in body:
             raise LoginFailed("send_code", f"client API error {body}")
 
     def read_sms(self) -> str:

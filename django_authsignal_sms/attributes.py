@@ -23,7 +23,7 @@ USER_AGENT_LIMIT = 512
 
 
 def sign_in_attributes(request: HttpRequest, user: AbstractBaseUser) -> dict[str, Any]:
-    """The flat, camelCase track body (authsignal-api.md §4); ``None`` values are dropped later."""
+    """The flat, camelCase track body; ``None`` values are dropped later."""
     return {
         "phoneNumber": phone_number(user),
         "ipAddress": client_ip(request),

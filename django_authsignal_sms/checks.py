@@ -11,7 +11,7 @@ from django.core.checks import CheckMessage, Error, Warning
 from django.urls import NoReverseMatch, reverse
 from django.utils.module_loading import import_string
 
-from .conf import DEFAULTS, ON_REVIEW_CHOICES, app_settings
+from .conf import DEFAULTS, ENROLLMENT_POLICIES, ON_REVIEW_CHOICES, app_settings
 
 MIDDLEWARE = "django_authsignal_sms.middleware.AuthsignalSmsMiddleware"
 AUTH_MIDDLEWARE = "django.contrib.auth.middleware.AuthenticationMiddleware"
@@ -92,8 +92,20 @@ def check_options(**kwargs: Any) -> list[CheckMessage]:
 
 def _value_problems(options: dict[str, Any]) -> list[tuple[str, str]]:
     problems = []
-    if options.get("ON_REVIEW", "block") not in ON_REVIEW_CHOICES:
+    on_review = options.get("ON_REVIEW", "block")
+    if on_review == "challenge":
+        problems.append(
+            (
+                "ON_REVIEW",
+                "can no longer be 'challenge' (Authsignal does not let a held-for-review action "
+                "be completed with a code); remove it: REVIEW_REQUIRED is refused",
+            )
+        )
+    elif on_review not in ON_REVIEW_CHOICES:
         problems.append(("ON_REVIEW", f"must be one of {', '.join(ON_REVIEW_CHOICES)}"))
+    help_url = options.get("HELP_URL")
+    if help_url is not None and not isinstance(help_url, str):
+        problems.append(("HELP_URL", "must be a URL string or None"))
     for key in POSITIVE_NUMBERS + NON_NEGATIVE_NUMBERS:
         value = options.get(key, DEFAULTS[key])
         low = 0 if key in NON_NEGATIVE_NUMBERS else 1e-9
@@ -133,6 +145,33 @@ def check_phone_source(**kwargs: Any) -> list[CheckMessage]:
             )
         ]
     return []
+
+
+def check_enrollment_policy(**kwargs: Any) -> list[CheckMessage]:
+    options = getattr(settings, "AUTHSIGNAL_SMS", {})
+    policy = options.get("REQUIRE_ENROLLMENT", "all") if isinstance(options, dict) else "all"
+    if policy in ENROLLMENT_POLICIES:
+        return []
+    problem = ""
+    if not isinstance(policy, str) or "." not in policy:
+        problem = "is neither 'all', 'staff', 'none' nor a dotted path"
+    else:
+        try:
+            loaded = import_string(policy)
+        except ImportError as exc:
+            problem = f"does not import: {exc}"
+        else:
+            problem = "" if callable(loaded) else "is not callable"
+    if not problem:
+        return []
+    return [
+        Error(
+            f"AUTHSIGNAL_SMS['REQUIRE_ENROLLMENT'] {policy!r} {problem}.",
+            hint="Use 'all' (the default), 'staff', 'none', or a dotted path to a function "
+            "f(user) -> bool saying whether that user must have a second factor.",
+            id="authsignal_sms.E007",
+        )
+    ]
 
 
 def check_middleware(**kwargs: Any) -> list[CheckMessage]:
@@ -219,6 +258,7 @@ ALL_CHECKS: list[Callable[..., list[CheckMessage]]] = [
     check_credentials,
     check_options,
     check_phone_source,
+    check_enrollment_policy,
     check_middleware,
     check_urls,
     check_session_backend,

@@ -1,7 +1,7 @@
 """The one place that talks to Authsignal's server API, through the official SDK.
 
 It reuses one SDK client (and so its keep-alive connections) per process and covers the pitfalls
-of authsignal 4.1 (see authsignal-api.md §3): the SDK's own timeout is never applied, a ``None``
+of authsignal 4.1: the SDK's own timeout is never applied, a ``None``
 value in a body hangs the call, a reply whose Content-Type is not exactly ``application/json``
 raises ``AttributeError``, and keys are sent as given (so they must be camelCase).
 """
@@ -34,6 +34,12 @@ class TrackResult:
     token: str
     is_enrolled: bool
     enrolled_methods: tuple[str, ...]
+    allowed_methods: tuple[str, ...] = ()
+
+    @property
+    def has_sms(self) -> bool:
+        """``isEnrolled`` counts any method; only an SMS authenticator can receive a code."""
+        return "SMS" in self.enrolled_methods
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,14 @@ class ValidationResult:
     user_id: str | None
     action: str | None
     idempotency_key: str | None
+    verification_method: str | None = None
+
+
+@dataclass(frozen=True)
+class SmsAuthenticator:
+    authenticator_id: str
+    phone_number: str
+    last_verified_at: str
 
 
 class TimeoutAdapter(HTTPAdapter):
@@ -81,8 +95,28 @@ def track_sign_in(user_id: str, attributes: Mapping[str, Any]) -> TrackResult:
         idempotency_key=_required_str(data, "idempotency_key"),
         token=_optional_str(data, "token") or "",
         is_enrolled=bool(data.get("is_enrolled", False)),
-        enrolled_methods=tuple(str(m) for m in data.get("enrolled_verification_methods") or ()),
+        enrolled_methods=_methods(data, "enrolled_verification_methods"),
+        allowed_methods=_methods(data, "allowed_verification_methods"),
     )
+
+
+def enroll_sms(user_id: str, phone_number: str) -> SmsAuthenticator:
+    """Enroll ``phone_number`` as the user's SMS authenticator, server-side: no code is sent."""
+    _check_user_id(user_id)
+    body = {"verificationMethod": "SMS", "phoneNumber": phone_number}
+    data = _call(lambda sdk: sdk.enroll_verified_authenticator(user_id, body))
+    authenticator = _sms_authenticator(data.get("authenticator"))
+    if authenticator is None:
+        raise AuthsignalMalformedResponse("enroll reply has no SMS authenticator")
+    return authenticator
+
+
+def sms_authenticators(user_id: str) -> list[SmsAuthenticator]:
+    """The user's SMS authenticators as Authsignal has them."""
+    _check_user_id(user_id)
+    data = _call(lambda sdk: sdk.get_authenticators(user_id), expect=list)
+    found = (_sms_authenticator(item) for item in data)
+    return [authenticator for authenticator in found if authenticator is not None]
 
 
 def validate_challenge(token: str, user_id: str, action: str) -> ValidationResult:
@@ -96,10 +130,11 @@ def validate_challenge(token: str, user_id: str, action: str) -> ValidationResul
         user_id=_optional_str(data, "user_id"),
         action=_optional_str(data, "action"),
         idempotency_key=_optional_str(data, "idempotency_key"),
+        verification_method=_optional_str(data, "verification_method"),
     )
 
 
-def _call(operation: Callable[[AuthsignalClient], Any]) -> dict[str, Any]:
+def _call(operation: Callable[[AuthsignalClient], Any], expect: type = dict) -> Any:
     try:
         data = operation(get_sdk_client())
     except ApiException as exc:
@@ -107,8 +142,8 @@ def _call(operation: Callable[[AuthsignalClient], Any]) -> dict[str, Any]:
     except AttributeError as exc:
         # The SDK only sets ``decamelized_content`` for ``Content-Type: application/json``.
         raise AuthsignalMalformedResponse("reply is not application/json") from exc
-    if not isinstance(data, dict):
-        raise AuthsignalMalformedResponse("reply is not a JSON object")
+    if not isinstance(data, expect):
+        raise AuthsignalMalformedResponse(f"reply is not a JSON {expect.__name__}")
     return data
 
 
@@ -142,6 +177,23 @@ def _required_str(data: Mapping[str, Any], key: str) -> str:
     if not isinstance(value, str) or not value:
         raise AuthsignalMalformedResponse(f"reply has no {key}")
     return value
+
+
+def _methods(data: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    value = data.get(key)
+    if not isinstance(value, list):
+        return ()
+    return tuple(str(method) for method in value)
+
+
+def _sms_authenticator(data: Any) -> SmsAuthenticator | None:
+    if not isinstance(data, dict) or data.get("verification_method") != "SMS":
+        return None
+    return SmsAuthenticator(
+        authenticator_id=_optional_str(data, "user_authenticator_id") or "",
+        phone_number=_optional_str(data, "phone_number") or "",
+        last_verified_at=_optional_str(data, "last_verified_at") or "",
+    )
 
 
 def _optional_str(data: Mapping[str, Any], key: str) -> str | None:

@@ -15,6 +15,8 @@ DEFAULTS: dict[str, Any] = {
     "ENABLED": True,
     "ACTION": "signIn",
     "PHONE_NUMBER": "phone_number",
+    "REQUIRE_ENROLLMENT": "all",
+    "HELP_URL": None,
     "ON_REVIEW": "block",
     "FAIL_OPEN": False,
     "TIMEOUT": 5.0,
@@ -34,7 +36,8 @@ DEFAULTS: dict[str, Any] = {
     "DEVICE_ID_COOKIE": "__as_aid",
 }
 
-ON_REVIEW_CHOICES = ("block", "challenge")
+ON_REVIEW_CHOICES = ("block",)
+ENROLLMENT_POLICIES = ("all", "staff", "none")
 
 
 def _option(name: str) -> Any:
@@ -66,6 +69,14 @@ class AppSettings:
     @property
     def PHONE_NUMBER(self) -> str:
         return str(_option("PHONE_NUMBER"))
+
+    @property
+    def REQUIRE_ENROLLMENT(self) -> str:
+        return str(_option("REQUIRE_ENROLLMENT"))
+
+    @property
+    def HELP_URL(self) -> str:
+        return str(_option("HELP_URL") or "")
 
     @property
     def ON_REVIEW(self) -> str:

@@ -27,6 +27,18 @@ class AuthsignalApiError(AuthsignalError):
 
     reason = "http_error"
 
+    @property
+    def refuses_the_token(self) -> bool:
+        """A 4xx about what was sent (an expired, invalid or garbage token), not an outage.
+
+        A wrong secret key or region (401 ``unauthorized``), rate limiting and server errors are
+        about Authsignal or the site's configuration, not about the token.
+        """
+        status = self.status or 0
+        if not 400 <= status < 500 or status in (408, 429):
+            return False
+        return self.code != "unauthorized"
+
 
 class AuthsignalMalformedResponse(AuthsignalError):
     """Authsignal answered 2xx, but not with the JSON the contract promises."""

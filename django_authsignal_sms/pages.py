@@ -6,6 +6,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
+from .conf import app_settings
+
 TEMPLATE = "django_authsignal_sms/denied.html"
 
 # What each outcome tells the user; the template can override all of it.
@@ -33,6 +35,21 @@ WORDING = {
         _("No sign-in waiting for a code"),
         _("There is no sign-in waiting for a code in this browser, or it has already been used."),
     ),
+    "no_phone": (
+        _("No mobile number for sign-in codes"),
+        _(
+            "Your account has no mobile number for sign-in codes, so you cannot sign in yet. "
+            "Please ask the site's support team to add your mobile number."
+        ),
+    ),
+    "sms_only": (
+        _("This site signs in with text-message codes"),
+        _(
+            "Your account is set up with another kind of sign-in check, but this site only "
+            "sends codes by text message. Please ask the site's support team to add your "
+            "mobile number for sign-in codes."
+        ),
+    ),
     "expired": (
         _("Code page expired"),
         _("Your sign-in took too long to finish. Please sign in again."),
@@ -42,5 +59,11 @@ WORDING = {
 
 def problem_page(request: HttpRequest, reason: str, retry_url: str, status: int) -> HttpResponse:
     title, message = WORDING[reason]
-    context = {"reason": reason, "title": title, "message": message, "retry_url": retry_url}
+    context = {
+        "reason": reason,
+        "title": title,
+        "message": message,
+        "retry_url": retry_url,
+        "help_url": app_settings.HELP_URL,
+    }
     return render(request, TEMPLATE, context, status=status)

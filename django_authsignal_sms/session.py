@@ -23,7 +23,9 @@ PENDING = "pending"
 BLOCKED = "blocked"
 REVIEW = "review"
 ERROR = "error"
-OUTCOMES = (PENDING, BLOCKED, REVIEW, ERROR)
+NO_PHONE = "no_phone"
+SMS_ONLY = "sms_only"
+OUTCOMES = (PENDING, BLOCKED, REVIEW, ERROR, NO_PHONE, SMS_ONLY)
 
 
 @dataclass
@@ -35,7 +37,13 @@ class Mark:
     token: str = ""
     idempotency_key: str = ""
     action: str = ""
-    enrolled: bool = False
+    masked_phone: str = ""
+    whatsapp: bool = False
+    # Set when the app enrolled the number on file during this login (first enrollment).
+    authenticator_id: str = ""
+    verified_baseline: str = ""
+    # The challenge runs on an action Authsignal tracked as ALLOW (right after that enrollment).
+    confirm_allow: bool = False
     next_url: str = ""
     retry_url: str = ""
     sent_at: float | None = None
@@ -60,7 +68,11 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "token": (str,),
     "idempotency_key": (str,),
     "action": (str,),
-    "enrolled": (bool,),
+    "masked_phone": (str,),
+    "whatsapp": (bool,),
+    "authenticator_id": (str,),
+    "verified_baseline": (str,),
+    "confirm_allow": (bool,),
     "next_url": (str,),
     "retry_url": (str,),
     "sent_at": (int, float, type(None)),

@@ -21,3 +21,15 @@ login_review = Signal()
 
 # Authsignal could not be asked. kwargs: request, user (may be None), error, failed_open.
 authsignal_error = Signal()
+
+# The app enrolled the number on file as the user's SMS authenticator (first enrollment).
+# kwargs: request, user, masked_phone.
+sms_enrolled = Signal()
+
+# A user who must pass a code cannot get one: no usable number on file ("no_phone") or only
+# methods other than SMS enrolled ("sms_only"). kwargs: request, user, reason.
+cannot_challenge = Signal()
+
+# The number on file is not the enrolled SMS authenticator's; codes still go to the enrolled one.
+# kwargs: request, user, masked_phone, masked_enrolled (list).
+phone_mismatch = Signal()

@@ -17,13 +17,14 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest
 from django.shortcuts import resolve_url
 
-from . import client, signals
+from . import client, enrollment, signals
 from .apps import AuthsignalSmsConfig
-from .attributes import sign_in_attributes
+from .attributes import phone_number, sign_in_attributes
+from .client import SmsAuthenticator
 from .conf import app_settings
 from .exceptions import AuthsignalError
 from .log import log_event, logger, mask_phone
-from .session import BLOCKED, ERROR, PENDING, REVIEW, Mark, save_mark
+from .session import BLOCKED, ERROR, NO_PHONE, PENDING, REVIEW, SMS_ONLY, Mark, save_mark
 
 # Set on the request while the app itself calls login(), so the receiver does not track again.
 FINALISING = "_authsignal_sms_finalising"
@@ -38,45 +39,89 @@ AUTH_SESSION_KEYS = (SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY)
 def begin(request: HttpRequest, user: AbstractBaseUser) -> None:
     """Track the sign-in and act on Authsignal's state; runs inside ``login()``."""
     attributes = sign_in_attributes(request, user)
-    user_id = str(user.pk)
+    phone = attributes.get("phoneNumber")
     try:
-        result = client.track_sign_in(user_id, attributes)
+        result = _track(user, attributes)
+        enrolled: SmsAuthenticator | None = None
+        if enrollment.needs_enrollment(result, user):
+            if not phone:
+                _cannot_challenge(request, user, NO_PHONE)
+                return
+            enrolled = enrollment.enroll_number_on_file(request, user, phone)
+            result = _track(user, attributes)
     except AuthsignalError as error:
-        _on_error(request, user, error, phone=attributes.get("phoneNumber"))
+        _on_error(request, user, error, phone=phone)
         return
-    state = result.state
-    if state == "REVIEW_REQUIRED" and app_settings.ON_REVIEW == "challenge":
-        state = "CHALLENGE_REQUIRED"
+    _decide(request, user, result, enrolled, phone)
+
+
+def _track(user: AbstractBaseUser, attributes: dict[str, Any]) -> client.TrackResult:
+    result = client.track_sign_in(str(user.pk), attributes)
     log_event(
         "tracked",
-        user_id=user_id,
+        user_id=user.pk,
         state=result.state,
+        enrolled=result.is_enrolled,
         phone=mask_phone(attributes.get("phoneNumber")),
     )
-    if state == "ALLOW":
+    return result
+
+
+def _decide(
+    request: HttpRequest,
+    user: AbstractBaseUser,
+    result: client.TrackResult,
+    enrolled: SmsAuthenticator | None,
+    phone: str | None,
+) -> None:
+    """ALLOW completes, unless the app just enrolled the number: then a code must confirm it."""
+    state = result.state
+    if state == "ALLOW" and enrolled is None:
         return
-    if state in CHALLENGE_STATES and result.token:
-        mark = Mark(
-            outcome=PENDING,
-            user_id=user_id,
-            backend=str(request.session.get(BACKEND_SESSION_KEY, "")),
-            token=result.token,
-            idempotency_key=result.idempotency_key,
-            action=app_settings.ACTION,
-            enrolled=result.is_enrolled,
-        )
-        _hold(request, mark)
+    if state == "REVIEW_REQUIRED":
+        _deny(request, REVIEW)
+        signals.login_review.send(AuthsignalSmsConfig, request=request, user=user)
+    elif state not in ("ALLOW", *CHALLENGE_STATES):
+        _deny(request, BLOCKED)
+        signals.login_blocked.send(AuthsignalSmsConfig, request=request, user=user, state=state)
+    elif not result.token:
+        _on_error(request, user, AuthsignalError("challenge without a token"), phone=None)
+    elif not result.has_sms:
+        _cannot_challenge(request, user, SMS_ONLY)
+    else:
+        _hold(request, _pending_mark(request, user, result, enrolled, phone))
         signals.challenge_required.send(
             AuthsignalSmsConfig, request=request, user=user, idempotency_key=result.idempotency_key
         )
-    elif state in CHALLENGE_STATES:
-        _on_error(request, user, AuthsignalError("challenge without a token"), phone=None)
-    elif state == "REVIEW_REQUIRED":
-        _deny(request, REVIEW)
-        signals.login_review.send(AuthsignalSmsConfig, request=request, user=user)
-    else:
-        _deny(request, BLOCKED)
-        signals.login_blocked.send(AuthsignalSmsConfig, request=request, user=user, state=state)
+
+
+def _pending_mark(
+    request: HttpRequest,
+    user: AbstractBaseUser,
+    result: client.TrackResult,
+    enrolled: SmsAuthenticator | None,
+    phone: str | None,
+) -> Mark:
+    return Mark(
+        outcome=PENDING,
+        user_id=str(user.pk),
+        backend=str(request.session.get(BACKEND_SESSION_KEY, "")),
+        token=result.token,
+        idempotency_key=result.idempotency_key,
+        action=app_settings.ACTION,
+        masked_phone=mask_phone(phone),
+        whatsapp="WHATSAPP" in result.allowed_methods,
+        authenticator_id=enrolled.authenticator_id if enrolled else "",
+        verified_baseline=enrolled.last_verified_at if enrolled else "",
+        confirm_allow=result.state == "ALLOW",
+    )
+
+
+def _cannot_challenge(request: HttpRequest, user: AbstractBaseUser, reason: str) -> None:
+    """A code is needed but cannot be sent: a clear page, never a password-only login."""
+    log_event("cannot_challenge", logging.WARNING, user_id=user.pk, reason=reason)
+    signals.cannot_challenge.send(AuthsignalSmsConfig, request=request, user=user, reason=reason)
+    _deny(request, reason)
 
 
 def finish(request: HttpRequest, mark: Mark, user: AbstractBaseUser) -> None:
@@ -93,6 +138,8 @@ def finish(request: HttpRequest, mark: Mark, user: AbstractBaseUser) -> None:
         setattr(request, FINALISING, False)
     signals.challenge_succeeded.send(AuthsignalSmsConfig, request=request, user=user)
     log_event("challenge_succeeded", user_id=mark.user_id)
+    if not mark.authenticator_id:
+        enrollment.check_enrolled_number(request, user, phone_number(user))
 
 
 def pending_user(mark: Mark) -> AbstractBaseUser | None:

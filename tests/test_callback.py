@@ -1,4 +1,4 @@
-"""The callback finalises a login only when every check of DESIGN.md holds, and only once."""
+"""The callback finalises a login only when every check holds, and only once."""
 
 from __future__ import annotations
 

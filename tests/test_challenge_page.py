@@ -65,22 +65,29 @@ def test_a_second_tab_does_not_send_either(pending):
     assert data(other_tab.get("/mfa/challenge/"), "auto-send") == "false"
 
 
-def test_an_unenrolled_user_gets_the_number_to_enroll(client, user, authsignal):
-    authsignal.on_track("CHALLENGE_REQUIRED", isEnrolled=False)
+def test_the_page_never_carries_the_full_number(pending):
+    html = pending.get("/mfa/challenge/").content.decode()
+    assert "+15005550006" not in html
+    assert "5005550006" not in html
+    assert "+15*******06" in html
+
+
+@pytest.mark.parametrize(
+    ("setting", "allowed", "offered"),
+    [
+        (False, ["SMS", "WHATSAPP"], False),
+        (True, ["SMS"], False),
+        (True, ["SMS", "WHATSAPP"], True),
+    ],
+)
+def test_whatsapp_only_when_enabled_and_allowed_for_the_action(
+    client, user, authsignal, settings, setting, allowed, offered
+):
+    settings.AUTHSIGNAL_SMS = {**settings.AUTHSIGNAL_SMS, "WHATSAPP": setting}
+    authsignal.on_track("CHALLENGE_REQUIRED", allowedVerificationMethods=allowed)
     log_in(client)
-    page = client.get("/mfa/challenge/")
-    assert data(page, "enrolled") == "false"
-    assert data(page, "enroll-phone") == "+15005550006"
-
-
-def test_an_enrolled_user_page_does_not_carry_the_full_number(pending):
-    assert data(pending.get("/mfa/challenge/"), "enroll-phone") == ""
-
-
-def test_whatsapp_button_only_when_enabled(pending, settings):
-    assert b"WhatsApp" not in pending.get("/mfa/challenge/").content
-    settings.AUTHSIGNAL_SMS = {**settings.AUTHSIGNAL_SMS, "WHATSAPP": True}
-    assert b"WhatsApp" in pending.get("/mfa/challenge/").content
+    html = client.get("/mfa/challenge/").content.decode()
+    assert ('id="authsignal-sms-whatsapp"' in html) is offered
 
 
 @override_settings(

@@ -32,6 +32,7 @@ def test_track_returns_a_typed_result(authsignal):
         token="track-token-1",
         is_enrolled=False,
         enrolled_methods=("SMS",),
+        allowed_methods=("SMS",),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -44,3 +45,22 @@ def test_example_project_with_debug_off_rejects_the_emulator_url(tmp_path):
     result = manage("check", env=env)
     assert result.returncode != 0
     assert "authsignal_sms.E010" in result.stderr
+
+
+def test_demo_setup_enrolls_the_returning_users_at_authsignal(emulator, settings, db):
+    from authsignal.client import AuthsignalClient
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    settings.AUTHSIGNAL_API_URL = emulator.base_url
+    call_command("demo_setup", "--enroll", stdout=io.StringIO())
+    sdk = AuthsignalClient("test-secret-key", api_url=emulator.base_url)
+    users = get_user_model().objects
+    numbers = {
+        user.username: [a["phone_number"] for a in sdk.get_authenticators(str(user.pk))]
+        for user in users.all()
+    }
+    assert numbers["demo"] == ["+15005550006"]
+    assert numbers["admin"] == ["+15005550009"]
+    assert numbers["newbie"] == [] and numbers["nophone"] == []
+    assert users.get(username="admin").is_staff

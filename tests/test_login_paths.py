@@ -74,7 +74,11 @@ def test_the_pending_mark_holds_only_what_design_lists(client, user, authsignal)
         "token",
         "idempotency_key",
         "action",
-        "enrolled",
+        "masked_phone",
+        "whatsapp",
+        "authenticator_id",
+        "verified_baseline",
+        "confirm_allow",
         "next_url",
         "retry_url",
         "sent_at",
@@ -104,14 +108,6 @@ def test_review_is_held_for_review_by_default(client, user, authsignal):
     assert page.status_code == 403
     assert b"held for review" in page.content
     assert SESSION_KEY not in client.session
-
-
-def test_review_can_be_set_to_challenge(client, user, authsignal, settings):
-    settings.AUTHSIGNAL_SMS = {**settings.AUTHSIGNAL_SMS, "ON_REVIEW": "challenge"}
-    authsignal.on_track("REVIEW_REQUIRED")
-    response = log_in(client)
-    assert response["Location"].startswith("/mfa/challenge/")
-    assert pending_mark(client)["outcome"] == "pending"
 
 
 def test_admin_login_goes_through_the_challenge(client, staff, authsignal):

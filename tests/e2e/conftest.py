@@ -41,6 +41,7 @@ def site(live_server, emulator, settings, transactional_db):
         {
             "defaultState": {"signIn": "CHALLENGE_REQUIRED"},
             "users": {"allow": "ALLOW", "block": "BLOCK", "review": "REVIEW_REQUIRED"},
+            "allowedVerificationMethods": ["SMS", "WHATSAPP"],
         }
     )
     return live_server

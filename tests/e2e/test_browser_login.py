@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from authsignal.client import AuthsignalClient
 
+from django_authsignal_sms.emulator import VARIANTS
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import save_screenshot
 
@@ -71,13 +72,28 @@ def test_site_login_with_an_sms_code_lands_on_the_wanted_page(site, page, emulat
     assert [m["channel"] for m in emulator.outbox()] == ["SMS"]
 
 
-def test_an_unenrolled_user_is_enrolled_with_the_profile_number(site, page, emulator, make_user):
-    make_user("dave", "+15005550012")
-    log_in(page, site, "dave")
+def first_login_with_the_number_on_file(site, page, emulator, user):
+    log_in(page, site, user.username)
     wait_for_sent(page)
+    assert "+15*******12" in page.text_content("#authsignal-sms-intro")
+    assert "5005550012" not in page.content()
     type_code(page, emulator.latest_code(to="+15005550012"))
     page.wait_for_url(f"{site.url}/protected/")
-    assert page.text_content("#signed-in-as") == "dave"
+    assert page.text_content("#signed-in-as") == user.username
+    assert [m["to"] for m in emulator.outbox()] == ["+15005550012"]
+
+
+def test_a_never_enrolled_user_is_enrolled_with_the_number_on_file(site, page, emulator, make_user):
+    first_login_with_the_number_on_file(site, page, emulator, make_user("dave", "+15005550012"))
+
+
+@pytest.mark.parametrize("allow_verified", VARIANTS["allow_verified"])
+def test_a_never_enrolled_user_whom_the_rules_allow_still_confirms_the_number(
+    site, page, emulator, make_user, allow_verified
+):
+    """Authsignal's answer to validate after such a code is undocumented: each variant."""
+    emulator.set_variants({"allow_verified": allow_verified})
+    first_login_with_the_number_on_file(site, page, emulator, make_user("allow", "+15005550012"))
 
 
 def test_admin_login_with_an_sms_code(site, page, emulator, make_user):
@@ -140,8 +156,8 @@ def test_whatsapp_fallback(site, page, emulator, make_user):
     assert page.text_content("#signed-in-as") == "hank"
 
 
-def test_allow_user_is_logged_in_without_a_code(site, page, emulator, make_user):
-    make_user("allow", "+15005550001")
+def test_an_enrolled_allow_user_is_logged_in_without_a_code(site, page, emulator, make_user):
+    enroll_sms(emulator, make_user("allow", "+15005550001"))
     log_in(page, site, "allow")
     page.wait_for_url(f"{site.url}/protected/")
     assert page.text_content("#signed-in-as") == "allow"
@@ -176,3 +192,16 @@ def test_the_code_page_works_under_a_strict_content_security_policy(
     type_code(page, emulator.latest_code(to="+15005550018"))
     page.wait_for_url(f"{site.url}/protected/")
     assert [v for v in violations if "Content Security Policy" in v] == []
+
+
+def test_a_client_api_url_without_v1_is_reported_not_shown_as_sent(
+    site, page, emulator, make_user, settings
+):
+    """A gateway answers the wrong path without an ``error`` key: the SDK calls that a success."""
+    settings.AUTHSIGNAL_SMS = {**settings.AUTHSIGNAL_SMS, "CLIENT_API_URL": emulator.url}
+    enroll_sms(emulator, make_user("jack", "+15005550019"))
+    log_in(page, site, "jack")
+    wait_for_error(page)
+    assert "/v1" in page.text_content("#authsignal-sms-error")
+    assert "We sent your code" not in page.text_content("#authsignal-sms-status")
+    assert emulator.outbox() == []

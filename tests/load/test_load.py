@@ -82,10 +82,18 @@ def test_concurrent_complete_logins_each_end_as_their_own_user(site, emulator_pr
     assert run.wrong_user == 0
     assert run.completed == CONCURRENT
     assert Counter(r.signed_in_as for r in run.results) == Counter(u.username for u in users)
-    assert run.paths() == Counter(challenge=CONCURRENT // 2, enroll=CONCURRENT // 2)
+    assert run.paths() == Counter(challenge=CONCURRENT)
     traffic = harness.diff_stats(before, emulator_process.stats())
-    # Exactly two server API calls per MFA login: track at the password, validate at the code.
-    assert server_calls(traffic) == {"track": CONCURRENT, "validate": CONCURRENT}
+    # Per MFA login: track at the password and validate at the code. A never-enrolled user (half
+    # of them) also costs the enrollment and a second track; an enrolled one, the once-a-day
+    # check that the number on file is the enrolled one.
+    half = CONCURRENT // 2
+    assert server_calls(traffic) == {
+        "track": CONCURRENT + half,
+        "enroll_authenticator": half,
+        "validate": CONCURRENT,
+        "get_authenticators": half,
+    }
 
 
 def test_the_pending_mark_is_small_and_gone_after_the_callback(site, emulator_process, site_data):
@@ -118,14 +126,21 @@ def test_the_pending_mark_is_small_and_gone_after_the_callback(site, emulator_pr
 def test_sequential_logins_on_one_worker_make_exact_calls_on_one_connection(
     emulator_process, site_data, redis
 ):
-    """100 logins on ONE fresh worker: 2 server calls per MFA login, 1 per ALLOW login, and
-    the app's SDK client keeps its keep-alive connection (one client per process)."""
+    """100 logins on ONE fresh worker: 2 server calls per MFA login (plus the once-a-day check of
+    the enrolled number), 1 per ALLOW login, and the app's SDK client keeps its keep-alive
+    connection (one client per process)."""
     users = site_data.users[:SEQUENTIAL]
     allowed = {user.username for index, user in enumerate(users) if index % 10 == 9}
     with harness.gunicorn_site(
         site_data, emulator_process, workers=1, sessions="redis", redis=redis
     ) as site:
-        prepare_emulator(emulator_process, users, rules={"users": dict.fromkeys(allowed, "ALLOW")})
+        prepare_emulator(
+            emulator_process,
+            users,
+            enrolled_every=1,
+            rules={"users": dict.fromkeys(allowed, "ALLOW")},
+        )
+        redis.client().flushdb()  # no number check remembered from an earlier test
         start = emulator_process.stats()
         per_login: dict[str, Counter] = {"allow": Counter(), "mfa": Counter()}
         browser_connections = 0
@@ -141,7 +156,10 @@ def test_sequential_logins_on_one_worker_make_exact_calls_on_one_connection(
             browser_connections += result.client_api_connections
         total = harness.diff_stats(start, emulator_process.stats())
 
-    assert per_login["mfa"] == {(("track", 1), ("validate", 1)): SEQUENTIAL - len(allowed)}
+    # The first login of an enrolled user also checks, once a day, that codes go to the number on
+    # file (get_authenticators).
+    first_mfa = (("get_authenticators", 1), ("track", 1), ("validate", 1))
+    assert per_login["mfa"] == {first_mfa: SEQUENTIAL - len(allowed)}
     assert per_login["allow"] == {(("track", 1),): len(allowed)}
     # The emulator counts every connection that carries a /v1 request, the browsers' SDK
     # calls (client API) included; each browser here counted its own, so the rest is the app's.

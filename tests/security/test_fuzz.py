@@ -115,7 +115,7 @@ def browser_in(state, user, enforce_csrf):
             token="track-1",
             idempotency_key="idem-1",
             action="signIn",
-            enrolled=True,
+            masked_phone="+15*******06",
             next_url="/protected/",
             retry_url="/accounts/login/",
         )

@@ -87,7 +87,7 @@ def test_replay_from_another_session_without_a_pending_login(
 def test_a_token_works_once_even_if_authsignal_would_accept_it_again(
     client, user, authsignal, authority, sent
 ):
-    """Authsignal's validate is not single-use (authsignal-api.md §5): the app must be."""
+    """Authsignal's validate is not documented as single-use (docs/emulator.md): the app must be."""
     start_pending(client, authsignal)
     authority.verify("verified-1", user.pk, "idem-1")
     session_key = client.session.session_key
@@ -171,9 +171,9 @@ def test_an_expired_token_answered_not_valid(client, user, authsignal, authority
 def test_an_expired_token_answered_401_is_a_refused_code_not_an_outage(
     client, user, authsignal, authority, sent
 ):
-    """Authsignal's answer for an expired token (authsignal-api.md §4, §6): 401 ``expired_token``.
-    That is a refused code, not an outage: no 503 page saying the check is unavailable, and
-    ``challenge_failed`` rather than ``authsignal_error`` (which integrators alert on)."""
+    """Authsignal's answer for an expired token: 401 ``expired_token``. That is a refused code,
+    not an outage: no 503 page saying the check is unavailable, and ``challenge_failed`` rather
+    than ``authsignal_error`` (which integrators alert on)."""
     start_pending(client, authsignal)
     expired = {"error": "expired_token", "errorCode": "expired_token", "errorDescription": "x"}
     authority.errors["stale"] = (401, expired)
@@ -183,6 +183,50 @@ def test_an_expired_token_answered_401_is_a_refused_code_not_an_outage(
     assert response.status_code < 500, "an expired token is not an Authsignal outage"
     assert [s["user_id"] for s in sent["challenge_failed"]] == [str(user.pk)]
     assert sent["authsignal_error"] == []
+
+
+TOKEN_REFUSALS = {
+    "400-invalid_request": (400, "invalid_request"),
+    "401-expired_token": (401, "expired_token"),
+    "403-invalid_credential": (403, "invalid_credential"),
+    "404-not_found": (404, "not_found"),
+    "422-no-code": (422, None),
+}
+OUTAGES = {
+    "401-unauthorized": (401, "unauthorized"),
+    "408": (408, None),
+    "429-too_many_requests": (429, "too_many_requests"),
+    "500": (500, "internal_error"),
+    "503": (503, None),
+}
+
+
+def error_reply(status, code):
+    return (status, {"error": code, "errorCode": code, "errorDescription": "x"} if code else {})
+
+
+@pytest.mark.parametrize("answer", list(TOKEN_REFUSALS.values()), ids=list(TOKEN_REFUSALS))
+def test_a_4xx_about_the_token_is_a_refused_code(client, user, authsignal, authority, sent, answer):
+    start_pending(client, authsignal)
+    authority.errors["bad"] = error_reply(*answer)
+    response = callback(client, "bad")
+    assert_refused(response, client, sent, answer[1] or "invalid_token", user_id=str(user.pk))
+    assert sent["authsignal_error"] == []
+
+
+@pytest.mark.parametrize("answer", list(OUTAGES.values()), ids=list(OUTAGES))
+def test_a_key_region_or_server_problem_at_validate_is_an_outage(
+    client, user, authsignal, authority, sent, answer
+):
+    start_pending(client, authsignal)
+    authority.errors["bad"] = error_reply(*answer)
+    response = callback(client, "bad")
+    assert response.status_code == 503
+    assert "We could not check this sign-in" in response.content.decode()
+    assert [s["error"].status for s in sent["authsignal_error"]] == [answer[0]]
+    assert sent["challenge_failed"] == []
+    assert pending_mark(client) is None
+    assert SESSION_KEY not in client.session
 
 
 BROKEN_TOKENS = {

@@ -7,7 +7,9 @@
   var MESSAGES = {
     CODE_INVALID_OR_EXPIRED: "That code is not right, or it has expired. Try again, or send a new code.",
     MAX_ATTEMPTS_EXCEEDED: "Too many wrong codes. Please sign in again.",
-    no_phone: "There is no mobile number on your account, so we cannot send a code. Please contact support.",
+    not_sent:
+      "The code could not be sent: the sign-in service gave an answer this page does not understand. " +
+      "(For the site's administrators: the client API URL must be the Authsignal base URL, /v1 included.)",
     sdk_missing: "The sign-in check could not load. Check your connection and reload the page.",
     expired: "This code page has expired. Please sign in again.",
     too_many: "Too many codes were sent. Please sign in again.",
@@ -59,10 +61,13 @@
   }
 
   function sendWithSdk() {
-    if (channel === "whatsapp") return client.whatsapp.challenge();
-    if (config.enrolled === "true") return client.sms.challenge();
-    if (!config.enrollPhone) return Promise.resolve({ error: MESSAGES.no_phone });
-    return client.sms.enroll({ phoneNumber: config.enrollPhone });
+    return channel === "whatsapp" ? client.whatsapp.challenge() : client.sms.challenge();
+  }
+
+  // The browser SDK treats any reply without an "error" key as success: a gateway's answer to a
+  // wrong base URL (no /v1) "succeeds" with nothing sent. Only a challengeId means a code went.
+  function wasSent(result) {
+    return Boolean(result && result.data && result.data.challengeId);
   }
 
   function send() {
@@ -72,6 +77,13 @@
       if (result && result.error) {
         say("");
         fail(result.errorDescription || result.error);
+        cooldown(Number(config.resendCooldown));
+        return;
+      }
+      if (!wasSent(result)) {
+        say("");
+        fail(MESSAGES.not_sent);
+        if (window.console) window.console.error("authsignal-sms: challenge reply without challengeId", result);
         cooldown(Number(config.resendCooldown));
         return;
       }
