@@ -34,6 +34,11 @@ DEFAULTS: dict[str, Any] = {
     "MAX_FAILED_VERIFICATIONS": 5,
     "WHATSAPP": False,
     "DEVICE_ID_COOKIE": "__as_aid",
+    "ALLOW_LOGIN_WITHOUT_REQUEST": False,
+    "CACHE_ALIAS": "default",
+    "MAX_PENDING_PER_USER": 5,
+    "MAX_PENDING_PER_IP": 20,
+    "PENDING_WINDOW": 900,
 }
 
 ON_REVIEW_CHOICES = ("block",)
@@ -146,6 +151,27 @@ class AppSettings:
     @property
     def DEVICE_ID_COOKIE(self) -> str:
         return str(_option("DEVICE_ID_COOKIE"))
+
+
+    @property
+    def ALLOW_LOGIN_WITHOUT_REQUEST(self) -> bool:
+        return bool(_option("ALLOW_LOGIN_WITHOUT_REQUEST"))
+
+    @property
+    def CACHE_ALIAS(self) -> str:
+        return str(_option("CACHE_ALIAS"))
+
+    @property
+    def MAX_PENDING_PER_USER(self) -> int:
+        return int(_option("MAX_PENDING_PER_USER"))
+
+    @property
+    def MAX_PENDING_PER_IP(self) -> int:
+        return int(_option("MAX_PENDING_PER_IP"))
+
+    @property
+    def PENDING_WINDOW(self) -> int:
+        return int(_option("PENDING_WINDOW"))
 
 
 app_settings = AppSettings()
