@@ -23,3 +23,6 @@ class AuthsignalSmsConfig(AppConfig):
         self.owns_last_login = user_logged_in.disconnect(dispatch_uid="update_last_login")
         for check in app_checks.ALL_CHECKS:
             checks.register(check, checks.Tags.security)
+        # Production-only checks, like Django's own: run by ``manage.py check --deploy``.
+        for check in app_checks.DEPLOY_CHECKS:
+            checks.register(check, checks.Tags.security, deploy=True)

@@ -1,22 +1,37 @@
-"""System checks: ``python manage.py check`` names each misconfiguration with an id and a fix."""
+"""System checks: ``python manage.py check`` names each misconfiguration with an id and a fix.
+
+``ALL_CHECKS`` run on every ``manage.py`` command. ``DEPLOY_CHECKS`` run with ``manage.py check
+--deploy`` only: like Django's own deployment checks they are about production, and would stop
+``manage.py test`` (Django's test runner sets ``DEBUG = False``).
+
+Every check reads the settings defensively: a wrong ``AUTHSIGNAL_SMS`` (not a dict, a value of
+the wrong type) is reported by E004/E005 and never makes another check crash, since one check
+raising hides every other message.
+"""
 
 from __future__ import annotations
 
+import ipaddress
+import re
+import socket
+import unicodedata
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
+from django.apps import apps
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
 from django.urls import NoReverseMatch, reverse
 from django.utils.module_loading import import_string
 
-from .conf import DEFAULTS, ENROLLMENT_POLICIES, ON_REVIEW_CHOICES, app_settings
+from .conf import DEFAULTS, ENROLLMENT_POLICIES, ON_REVIEW_CHOICES, _option, app_settings
 
+APP = "django_authsignal_sms"
+AUTH_APP = "django.contrib.auth"
 MIDDLEWARE = "django_authsignal_sms.middleware.AuthsignalSmsMiddleware"
 AUTH_MIDDLEWARE = "django.contrib.auth.middleware.AuthenticationMiddleware"
 SIGNED_COOKIES = "django.contrib.sessions.backends.signed_cookies"
-LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 POSITIVE_NUMBERS = (
     "TIMEOUT",
@@ -24,9 +39,79 @@ POSITIVE_NUMBERS = (
     "TRUSTED_PROXY_COUNT",
     "MAX_RESENDS",
     "MAX_FAILED_VERIFICATIONS",
+    "PENDING_WINDOW",
 )
-NON_NEGATIVE_NUMBERS = ("RESEND_COOLDOWN",)
+# 0 turns the pending-login budgets off.
+NON_NEGATIVE_NUMBERS = ("RESEND_COOLDOWN", "MAX_PENDING_PER_USER", "MAX_PENDING_PER_IP")
 STRING_LISTS = ("EXEMPT_URLS", "EXEMPT_URL_NAMES", "LOGOUT_URL_NAMES")
+BOOLEANS = ("ENABLED", "FAIL_OPEN", "WHATSAPP", "ALLOW_LOGIN_WITHOUT_REQUEST")
+NON_EMPTY_STRINGS = ("ACTION", "PHONE_NUMBER", "BROWSER_SDK_URL", "DEVICE_ID_COOKIE", "CACHE_ALIAS")
+
+# Names that always mean this machine (RFC 6761 reserves localhost and *.localhost).
+LOCAL_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
+# 0.0.0.0/8 is "this host on this network" (RFC 1122): connecting to 0.0.0.0 reaches this machine.
+THIS_NETWORK = ipaddress.IPv4Network("0.0.0.0/8")
+# What inet_aton (and so the HTTP client's resolver) takes as an IPv4 address: 127.1, 0x7f.1...
+SHORT_IPV4 = re.compile(r"[0-9a-fx.]+")
+# Dots that IDNA maps to "." (ideographic, fullwidth, halfwidth).
+IDNA_DOTS = ("\u3002", "\uff0e", "\uff61")
+
+DRF_BASIC = "rest_framework.authentication.BasicAuthentication"
+REMOTE_USER = (
+    "django.contrib.auth.middleware.RemoteUserMiddleware",
+    "django.contrib.auth.middleware.PersistentRemoteUserMiddleware",
+    "django.contrib.auth.backends.RemoteUserBackend",
+)
+DUMMY_CACHE = "django.core.cache.backends.dummy.DummyCache"
+PER_PROCESS_CACHES = {
+    "django.core.cache.backends.locmem.LocMemCache": "keeps its entries in each worker process",
+    "django.core.cache.backends.filebased.FileBasedCache": "cannot add() atomically across "
+    "processes",
+}
+SHARED_CACHE_HINT = (
+    "Point AUTHSIGNAL_SMS['CACHE_ALIAS'] at a cache every worker shares with an atomic add(): "
+    "Redis, Memcached or the database cache."
+)
+
+
+# Reading settings without crashing
+
+
+def _strings(value: Any) -> list[str]:
+    """The string entries of a list or tuple setting; anything else has none."""
+    if not isinstance(value, list | tuple):
+        return []
+    return [entry for entry in value if isinstance(entry, str)]
+
+
+def _lists_app(name: str) -> bool:
+    """Whether INSTALLED_APPS names this app, itself or by a dotted path inside it."""
+    entries = _strings(getattr(settings, "INSTALLED_APPS", []))
+    return any(entry == name or entry.startswith(name + ".") for entry in entries)
+
+
+def _is_or_subclasses(path: str, target: str) -> bool:
+    """Whether the dotted path is `target`, or a class that inherits from it."""
+    if path == target:
+        return True
+    try:
+        loaded = import_string(path)
+    except Exception:  # a path that does not import is another check's business
+        return False
+    if not isinstance(loaded, type):
+        return False
+    return any(f"{klass.__module__}.{klass.__qualname__}" == target for klass in loaded.__mro__)
+
+
+def _is_http_url(value: str) -> bool:
+    try:
+        url = urlsplit(value)
+    except ValueError:  # e.g. an unclosed "[" in the host
+        return False
+    return url.scheme in ("http", "https") and bool(url.netloc)
+
+
+# Credentials and the AUTHSIGNAL_SMS dict
 
 
 def check_credentials(**kwargs: Any) -> list[CheckMessage]:
@@ -50,8 +135,7 @@ def check_credentials(**kwargs: Any) -> list[CheckMessage]:
                 id="authsignal_sms.E002",
             )
         )
-    url = urlsplit(app_settings.API_URL)
-    if url.scheme not in ("http", "https") or not url.netloc:
+    if not _is_http_url(app_settings.API_URL):
         errors.append(
             Error(
                 f"AUTHSIGNAL_API_URL {app_settings.API_URL!r} is not an http(s) URL.",
@@ -67,7 +151,7 @@ def check_options(**kwargs: Any) -> list[CheckMessage]:
     if not isinstance(options, dict):
         return [
             Error(
-                "AUTHSIGNAL_SMS must be a dict.",
+                f"AUTHSIGNAL_SMS must be a dict, not {type(options).__name__}.",
                 hint="See the README's Settings table.",
                 id="authsignal_sms.E004",
             )
@@ -78,7 +162,7 @@ def check_options(**kwargs: Any) -> list[CheckMessage]:
             hint=f"Known keys: {', '.join(sorted(DEFAULTS))}.",
             id="authsignal_sms.E004",
         )
-        for key in sorted(set(options) - set(DEFAULTS))
+        for key in sorted(set(options) - set(DEFAULTS), key=repr)
     ]
     return errors + [
         Error(
@@ -90,7 +174,7 @@ def check_options(**kwargs: Any) -> list[CheckMessage]:
     ]
 
 
-def _value_problems(options: dict[str, Any]) -> list[tuple[str, str]]:
+def _value_problems(options: dict[Any, Any]) -> list[tuple[str, str]]:
     problems = []
     on_review = options.get("ON_REVIEW", "block")
     if on_review == "challenge":
@@ -103,32 +187,64 @@ def _value_problems(options: dict[str, Any]) -> list[tuple[str, str]]:
         )
     elif on_review not in ON_REVIEW_CHOICES:
         problems.append(("ON_REVIEW", f"must be one of {', '.join(ON_REVIEW_CHOICES)}"))
-    help_url = options.get("HELP_URL")
-    if help_url is not None and not isinstance(help_url, str):
-        problems.append(("HELP_URL", "must be a URL string or None"))
-    for key in POSITIVE_NUMBERS + NON_NEGATIVE_NUMBERS:
-        value = options.get(key, DEFAULTS[key])
-        low = 0 if key in NON_NEGATIVE_NUMBERS else 1e-9
-        if isinstance(value, bool) or not isinstance(value, int | float) or value < low:
-            problems.append((key, "must be a positive number"))
-    for key in STRING_LISTS:
-        value = options.get(key, DEFAULTS[key])
-        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-            problems.append((key, "must be a list of strings"))
-    for key in ("ACTION", "PHONE_NUMBER", "BROWSER_SDK_URL", "DEVICE_ID_COOKIE"):
-        value = options.get(key, DEFAULTS[key])
-        if not isinstance(value, str) or not value:
-            problems.append((key, "must be a non-empty string"))
+    for key, rule in RULES.items():
+        if key in options and not rule[0](options[key]):
+            problems.append((key, rule[1]))
     return problems
 
 
+def _number(low: float) -> Callable[[Any], bool]:
+    def valid(value: Any) -> bool:
+        return not isinstance(value, bool) and isinstance(value, int | float) and value >= low
+
+    return valid
+
+
+def _optional(valid: Callable[[Any], bool]) -> Callable[[Any], bool]:
+    return lambda value: value is None or valid(value)
+
+
+def _is_bool(value: Any) -> bool:
+    return isinstance(value, bool)
+
+
+def _is_string(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def _is_string_list(value: Any) -> bool:
+    return isinstance(value, list | tuple) and all(isinstance(v, str) for v in value)
+
+
+def _is_non_empty_string(value: Any) -> bool:
+    return isinstance(value, str) and bool(value)
+
+
+def _is_http_url_string(value: Any) -> bool:
+    return isinstance(value, str) and _is_http_url(value)
+
+
+# What each option must be (PHONE_NUMBER and REQUIRE_ENROLLMENT also have E006 and E007).
+RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
+    **dict.fromkeys(POSITIVE_NUMBERS, (_number(1e-9), "must be a positive number")),
+    **dict.fromkeys(NON_NEGATIVE_NUMBERS, (_number(0), "must be a number >= 0")),
+    **dict.fromkeys(STRING_LISTS, (_is_string_list, "must be a list of strings")),
+    **dict.fromkeys(BOOLEANS, (_is_bool, "must be True or False")),
+    **dict.fromkeys(NON_EMPTY_STRINGS, (_is_non_empty_string, "must be a non-empty string")),
+    "HELP_URL": (_optional(_is_string), "must be a URL string or None"),
+    "CLIENT_IP_HEADER": (_optional(_is_string), "must be a string or None"),
+    "BROWSER_SDK_INTEGRITY": (_is_string, "must be a string ('' for none)"),
+    "CLIENT_API_URL": (_optional(_is_http_url_string), "must be an http(s) URL or None"),
+}
+
+
 def check_phone_source(**kwargs: Any) -> list[CheckMessage]:
-    source = getattr(settings, "AUTHSIGNAL_SMS", {}).get("PHONE_NUMBER", DEFAULTS["PHONE_NUMBER"])
+    source = _option("PHONE_NUMBER")
     if not isinstance(source, str) or "." not in source:
         return []
     try:
         loaded = import_string(source)
-    except ImportError as exc:
+    except Exception as exc:  # ImportError, or ValueError/TypeError for ".x"-like paths
         return [
             Error(
                 f"AUTHSIGNAL_SMS['PHONE_NUMBER'] {source!r} does not import: {exc}",
@@ -148,8 +264,7 @@ def check_phone_source(**kwargs: Any) -> list[CheckMessage]:
 
 
 def check_enrollment_policy(**kwargs: Any) -> list[CheckMessage]:
-    options = getattr(settings, "AUTHSIGNAL_SMS", {})
-    policy = options.get("REQUIRE_ENROLLMENT", "all") if isinstance(options, dict) else "all"
+    policy = _option("REQUIRE_ENROLLMENT")
     if policy in ENROLLMENT_POLICIES:
         return []
     problem = ""
@@ -158,7 +273,7 @@ def check_enrollment_policy(**kwargs: Any) -> list[CheckMessage]:
     else:
         try:
             loaded = import_string(policy)
-        except ImportError as exc:
+        except Exception as exc:  # ImportError, or ValueError/TypeError for ".x"-like paths
             problem = f"does not import: {exc}"
         else:
             problem = "" if callable(loaded) else "is not callable"
@@ -174,8 +289,27 @@ def check_enrollment_policy(**kwargs: Any) -> list[CheckMessage]:
     ]
 
 
+# The project around the app
+
+
+def check_app_order(**kwargs: Any) -> list[CheckMessage]:
+    # The app registry, not the strings: "django_authsignal_sms" and its AppConfig path alike.
+    names = [config.name for config in apps.get_app_configs()]
+    if APP not in names or AUTH_APP not in names or names.index(APP) > names.index(AUTH_APP):
+        return []
+    return [
+        Error(
+            "django_authsignal_sms comes before django.contrib.auth in INSTALLED_APPS.",
+            hint="Move it after django.contrib.auth: django.contrib.auth connects "
+            "update_last_login when it is ready, after this app has disconnected it, so a login "
+            "held for a code or refused would still update last_login.",
+            id="authsignal_sms.E011",
+        )
+    ]
+
+
 def check_middleware(**kwargs: Any) -> list[CheckMessage]:
-    middleware = list(settings.MIDDLEWARE)
+    middleware = _strings(getattr(settings, "MIDDLEWARE", []))
     if MIDDLEWARE not in middleware:
         return [
             Warning(
@@ -214,7 +348,7 @@ def check_urls(**kwargs: Any) -> list[CheckMessage]:
 
 
 def check_session_backend(**kwargs: Any) -> list[CheckMessage]:
-    if settings.SESSION_ENGINE != SIGNED_COOKIES:
+    if getattr(settings, "SESSION_ENGINE", "") != SIGNED_COOKIES:
         return []
     return [
         Warning(
@@ -240,16 +374,202 @@ def check_fail_open(**kwargs: Any) -> list[CheckMessage]:
     ]
 
 
-def check_emulator_in_production(**kwargs: Any) -> list[CheckMessage]:
-    host = urlsplit(app_settings.API_URL).hostname or ""
-    if settings.DEBUG or host not in LOOPBACK_HOSTS:
+# Logins that never call login(), so the app never sees them
+
+
+def check_drf_basic_auth(**kwargs: Any) -> list[CheckMessage]:
+    if not app_settings.ENABLED or not _lists_app("rest_framework"):
         return []
+    config = getattr(settings, "REST_FRAMEWORK", {})
+    if not isinstance(config, dict) or "DEFAULT_AUTHENTICATION_CLASSES" not in config:
+        where = "REST_FRAMEWORK['DEFAULT_AUTHENTICATION_CLASSES'] is not set, and DRF's default"
+    else:
+        classes = config["DEFAULT_AUTHENTICATION_CLASSES"]
+        paths = [classes] if isinstance(classes, str) else _strings(classes)
+        if not any(_is_or_subclasses(path, DRF_BASIC) for path in paths):
+            return []
+        where = "REST_FRAMEWORK['DEFAULT_AUTHENTICATION_CLASSES']"
+    return [
+        Warning(
+            f"{where} includes {DRF_BASIC}: API requests are authenticated with the password "
+            "alone, without login(), so no code is asked for.",
+            hint="Set DEFAULT_AUTHENTICATION_CLASSES without BasicAuthentication (e.g. "
+            "SessionAuthentication, or tokens issued only to a session that completed the code "
+            "step, not by a password-only endpoint such as obtain_auth_token); drop it from "
+            "views' authentication_classes too.",
+            id="authsignal_sms.W007",
+        )
+    ]
+
+
+def check_remote_user(**kwargs: Any) -> list[CheckMessage]:
+    if not app_settings.ENABLED:
+        return []
+    middleware = _strings(getattr(settings, "MIDDLEWARE", []))
+    backends = _strings(getattr(settings, "AUTHENTICATION_BACKENDS", []))
+    found = [
+        (setting, path)
+        for setting, paths in (("MIDDLEWARE", middleware), ("AUTHENTICATION_BACKENDS", backends))
+        for path in paths
+        if any(_is_or_subclasses(path, target) for target in REMOTE_USER)
+    ]
+    return [
+        Warning(
+            f"{setting} has {path}: it logs users in from a request header (REMOTE_USER) set "
+            "by your web server or proxy, outside the app's code step.",
+            hint="Such logins get their second factor from your single sign-on, not from this "
+            "app: remove it, or make sure the SSO in front asks for one and silence with "
+            "SILENCED_SYSTEM_CHECKS = ['authsignal_sms.W008'].",
+            id="authsignal_sms.W008",
+        )
+        for setting, path in found
+    ]
+
+
+# The cache that makes each pending login single use
+
+
+def _claim_cache() -> tuple[str, dict[Any, Any]] | None:
+    """(CACHE_ALIAS, CACHES) while ENABLED; None when there is nothing to check.
+
+    A CACHE_ALIAS of the wrong type or empty is E005's; a CACHES that is not a dict is Django's.
+    """
+    alias = _option("CACHE_ALIAS")
+    caches = getattr(settings, "CACHES", {})
+    if not app_settings.ENABLED or not isinstance(alias, str) or not alias:
+        return None
+    return (alias, caches) if isinstance(caches, dict) else None
+
+
+def _cache_backend(config: Any) -> str:
+    backend = config.get("BACKEND") if isinstance(config, dict) else None
+    return backend if isinstance(backend, str) else ""
+
+
+def check_cache(**kwargs: Any) -> list[CheckMessage]:
+    found = _claim_cache()
+    if found is None:
+        return []
+    alias, caches = found
+    if alias not in caches:
+        return [
+            Error(
+                f"AUTHSIGNAL_SMS['CACHE_ALIAS'] {alias!r} is not in CACHES.",
+                hint="Name one of CACHES (the default is 'default'): each code's login is "
+                "claimed there once, and pending logins are counted there.",
+                id="authsignal_sms.E008",
+            )
+        ]
+    if _is_or_subclasses(_cache_backend(caches[alias]), DUMMY_CACHE):
+        return [
+            Error(
+                f"The cache {alias!r} (AUTHSIGNAL_SMS['CACHE_ALIAS']) is a DummyCache: its add() "
+                "always succeeds, so a code's token could complete any number of logins.",
+                hint=SHARED_CACHE_HINT,
+                id="authsignal_sms.E009",
+            )
+        ]
+    return []
+
+
+def check_cache_shared(**kwargs: Any) -> list[CheckMessage]:
+    found = _claim_cache()
+    if found is None:
+        return []
+    alias, caches = found
+    backend = _cache_backend(caches.get(alias))
+    for name, problem in PER_PROCESS_CACHES.items():
+        if backend and _is_or_subclasses(backend, name):
+            return [
+                Warning(
+                    f"The cache {alias!r} (AUTHSIGNAL_SMS['CACHE_ALIAS']) is a "
+                    f"{name.rpartition('.')[2]}, which {problem}: with several worker processes "
+                    "a code's token could complete more than one login.",
+                    hint=SHARED_CACHE_HINT,
+                    id="authsignal_sms.W009",
+                )
+            ]
+    return []
+
+
+# Production (deployment checks)
+
+
+def check_emulator_in_production(**kwargs: Any) -> list[CheckMessage]:
+    if settings.DEBUG:
+        return []
+    client_url = _option("CLIENT_API_URL")
+    urls = [("AUTHSIGNAL_API_URL", app_settings.API_URL)]
+    if isinstance(client_url, str):
+        urls.append(("AUTHSIGNAL_SMS['CLIENT_API_URL']", client_url))
     return [
         Error(
-            f"AUTHSIGNAL_API_URL points at this machine ({host}) with DEBUG=False.",
+            f"{name} points at this machine ({host}) with DEBUG=False.",
             hint="The local emulator is for development only; use your region's "
             "Authsignal URL in production.",
             id="authsignal_sms.E010",
+        )
+        for name, url in urls
+        if (host := _url_host(url)) and points_at_this_machine(host)
+    ]
+
+
+def _url_host(url: str) -> str:
+    try:
+        return urlsplit(url).hostname or ""
+    except ValueError:  # E003 reports a URL that does not parse
+        return ""
+
+
+def points_at_this_machine(host: str) -> bool:
+    """Whether a URL's host reaches this machine: parsed as an address, not compared as a string.
+
+    localhost and *.localhost (with or without the trailing dot), loopback and unspecified
+    addresses in any spelling the resolver accepts (127.0.0.2, 127.1, 0x7f.1, 0.0.0.0, ::1, ::,
+    ::ffff:127.0.0.1).
+    """
+    name = unicodedata.normalize("NFKC", unquote(host)).lower()
+    for dot in IDNA_DOTS:
+        name = name.replace(dot, ".")
+    name = name.strip("[]").rstrip(".")
+    if name in LOCAL_NAMES or name.endswith(".localhost"):
+        return True
+    address = _ip_address(name)
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.is_loopback or address.is_unspecified:
+            return True
+        # IPv4-mapped (::ffff:127.0.0.1) and IPv4-compatible (::127.0.0.1) forms.
+        embedded = address.ipv4_mapped
+        if embedded is None and int(address) >> 32 == 0:
+            embedded = ipaddress.IPv4Address(int(address))
+        address = embedded
+    return address is not None and (address.is_loopback or address in THIS_NETWORK)
+
+
+def _ip_address(name: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(name.partition("%")[0])  # without an IPv6 zone id
+    except ValueError:
+        pass
+    if not SHORT_IPV4.fullmatch(name):
+        return None
+    try:
+        return ipaddress.IPv4Address(socket.inet_aton(name))
+    except OSError:
+        return None
+
+
+def check_disabled_in_production(**kwargs: Any) -> list[CheckMessage]:
+    if settings.DEBUG or app_settings.ENABLED:
+        return []
+    return [
+        Warning(
+            "AUTHSIGNAL_SMS['ENABLED'] is False with DEBUG=False: logins complete with the "
+            "password alone.",
+            hint="Turn it on in production (ENABLED = False is for test settings); if the code "
+            "step is off on purpose, silence with SILENCED_SYSTEM_CHECKS = "
+            "['authsignal_sms.W006'].",
+            id="authsignal_sms.W006",
         )
     ]
 
@@ -259,9 +579,18 @@ ALL_CHECKS: list[Callable[..., list[CheckMessage]]] = [
     check_options,
     check_phone_source,
     check_enrollment_policy,
+    check_app_order,
     check_middleware,
     check_urls,
     check_session_backend,
     check_fail_open,
+    check_drf_basic_auth,
+    check_remote_user,
+    check_cache,
+]
+# Registered with deploy=True: run by ``manage.py check --deploy`` only.
+DEPLOY_CHECKS: list[Callable[..., list[CheckMessage]]] = [
     check_emulator_in_production,
+    check_disabled_in_production,
+    check_cache_shared,
 ]

@@ -46,7 +46,13 @@ ENROLLMENT_POLICIES = ("all", "staff", "none")
 
 
 def _option(name: str) -> Any:
-    options = getattr(settings, "AUTHSIGNAL_SMS", {})
+    """The option's value, or its default when unset or when AUTHSIGNAL_SMS is not a dict.
+
+    A wrong AUTHSIGNAL_SMS is reported by the checks (E004, E005); reading it never crashes.
+    """
+    options = getattr(settings, "AUTHSIGNAL_SMS", None)
+    if not isinstance(options, dict):
+        return DEFAULTS[name]
     return options.get(name, DEFAULTS[name])
 
 
@@ -151,7 +157,6 @@ class AppSettings:
     @property
     def DEVICE_ID_COOKIE(self) -> str:
         return str(_option("DEVICE_ID_COOKIE"))
-
 
     @property
     def ALLOW_LOGIN_WITHOUT_REQUEST(self) -> bool:

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
+
+
+class LoginWithoutRequest(PermissionDenied):
+    """``login()`` ran without an HTTP request (a websocket login): the step cannot run there."""
+
 
 class AuthsignalError(Exception):
     """Authsignal could not give a usable answer; ``reason`` is a short machine-readable cause."""
@@ -13,19 +19,37 @@ class AuthsignalError(Exception):
         self.status = status
         self.code = code
 
+    @property
+    def is_outage(self) -> bool:
+        """Authsignal could not be reached, or failed (FAIL_OPEN applies only then)."""
+        return False
+
 
 class AuthsignalTimeout(AuthsignalError):
     reason = "timeout"
 
+    @property
+    def is_outage(self) -> bool:
+        return True
+
 
 class AuthsignalUnavailable(AuthsignalError):
     reason = "unavailable"
+
+    @property
+    def is_outage(self) -> bool:
+        return True
 
 
 class AuthsignalApiError(AuthsignalError):
     """Authsignal answered with an HTTP error status (4xx/5xx)."""
 
     reason = "http_error"
+
+    @property
+    def is_outage(self) -> bool:
+        """A 5xx: Authsignal is there but failing. A 4xx (429 included) is an answer."""
+        return (self.status or 0) >= 500
 
     @property
     def refuses_the_token(self) -> bool:

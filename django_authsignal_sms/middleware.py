@@ -8,13 +8,15 @@ from collections.abc import Awaitable, Callable
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.http import HttpRequest, HttpResponseBase, HttpResponseRedirect
-from django.urls import Resolver404, resolve
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.middleware.csrf import CsrfViewMiddleware
+from django.urls import Resolver404, ResolverMatch, resolve
 
-from . import redirects, stepup
+from . import api, redirects, stepup
 from .conf import app_settings
 from .messages import add_message
-from .session import consume_mark, has_mark, read_mark, save_mark
+from .pages import problem_page
+from .session import Mark, consume_mark, has_mark, read_mark, save_mark
 
 EXPIRED_MESSAGE = "Your sign-in took too long to finish. Please sign in again."
 ALWAYS_EXEMPT = ("/favicon.ico", "/robots.txt")
@@ -57,18 +59,22 @@ class AuthsignalSmsMiddleware:
         mark = read_mark(request)
         if mark is None:
             return None
-        view_name = _view_name(request)
+        match = _resolve(request)
+        view_name = match.view_name if match else None
         if view_name in app_settings.LOGOUT_URL_NAMES:
-            if request.method == "POST":
-                # Logout views do nothing for an anonymous user: end the pending login here.
+            if request.method == "POST" and match and passes_csrf(request, match.func):
+                # Some logout views (allauth's) do nothing for an anonymous user, and a pending
+                # session is anonymous: end the pending login here, on a same-site POST only.
                 request.session.flush()
             return None
         if self.is_exempt(request, view_name):
             return None
         if not mark.is_pending:
-            return HttpResponseRedirect(redirects.denied_url())
+            return self.refuse(request, mark)
         if mark.is_expired():
             return self.expire(request)
+        if api.wants_json(request):
+            return api.verification_needed(mark)
         wanted = request.get_full_path() if request.method == "GET" else mark.next_url
         return HttpResponseRedirect(redirects.challenge_url(redirects.safe_next(request, wanted)))
 
@@ -83,9 +89,18 @@ class AuthsignalSmsMiddleware:
         request.user = AnonymousUser()
         mark.next_url = redirects.safe_next(request, response.get("Location"))
         save_mark(request, mark)
-        if mark.is_pending:
-            return HttpResponseRedirect(redirects.challenge_url(mark.next_url))
-        return HttpResponseRedirect(redirects.denied_url())
+        if not mark.is_pending:
+            return self.refuse(request, mark)
+        if api.wants_json(request):
+            return api.verification_needed(mark)
+        return HttpResponseRedirect(redirects.challenge_url(mark.next_url))
+
+    def refuse(self, request: HttpRequest, mark: Mark) -> HttpResponseBase:
+        """The denied page (which says why), or for an API client the refusal itself."""
+        if not api.wants_json(request):
+            return HttpResponseRedirect(redirects.denied_url())
+        consume_mark(request)
+        return problem_page(request, mark.outcome, redirects.retry_url(mark), 403)
 
     def expire(self, request: HttpRequest) -> HttpResponseBase:
         mark = consume_mark(request)
@@ -104,12 +119,17 @@ class AuthsignalSmsMiddleware:
         return view_name.startswith("authsignal_sms:") or view_name in app_settings.EXEMPT_URL_NAMES
 
 
-def _view_name(request: HttpRequest) -> str | None:
+def _resolve(request: HttpRequest) -> ResolverMatch | None:
     try:
-        match = resolve(request.path_info, urlconf=getattr(request, "urlconf", None))
+        return resolve(request.path_info, urlconf=getattr(request, "urlconf", None))
     except Resolver404:
         return None
-    return match.view_name
+
+
+def passes_csrf(request: HttpRequest, view: Callable[..., HttpResponseBase]) -> bool:
+    """Django's own CSRF check, run now: the gate acts before CsrfViewMiddleware's turn."""
+    check = CsrfViewMiddleware(lambda request: HttpResponse())
+    return check.process_view(request, view, (), {}) is None
 
 
 def _file_prefixes() -> tuple[str, ...]:

@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
+from . import api
 from .conf import app_settings
 
 TEMPLATE = "django_authsignal_sms/denied.html"
@@ -50,6 +51,13 @@ WORDING = {
             "mobile number for sign-in codes."
         ),
     ),
+    "too_many": (
+        _("Too many sign-in attempts"),
+        _(
+            "Too many sign-in codes were asked for this account or from this network lately. "
+            "Please wait a few minutes, then sign in again."
+        ),
+    ),
     "expired": (
         _("Code page expired"),
         _("Your sign-in took too long to finish. Please sign in again."),
@@ -57,8 +65,13 @@ WORDING = {
 }
 
 
-def problem_page(request: HttpRequest, reason: str, retry_url: str, status: int) -> HttpResponse:
+def problem_page(
+    request: HttpRequest, reason: str, retry_url: str, status: int, code: str = ""
+) -> HttpResponse:
+    """The page for ``reason``; for an API client the same as JSON, with ``code`` (or reason)."""
     title, message = WORDING[reason]
+    if api.wants_json(request):
+        return api.refusal(code or reason, str(message), retry_url, status)
     context = {
         "reason": reason,
         "title": title,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any, cast
 
 from django.apps import apps
@@ -11,20 +12,42 @@ from django.http import HttpRequest
 
 from . import stepup
 from .conf import app_settings
+from .exceptions import LoginWithoutRequest
+from .log import log_event
+
+WITHOUT_REQUEST = (
+    "django-authsignal-sms refused a login made without an HTTP request (for example Django "
+    "Channels' login() in a websocket consumer): the SMS step cannot run there, so the login "
+    "must not complete. Log users in over HTTP, or set "
+    "AUTHSIGNAL_SMS['ALLOW_LOGIN_WITHOUT_REQUEST'] = True to let such logins through "
+    "deliberately, without the step."
+)
 
 
 def on_user_logged_in(
     sender: Any, request: HttpRequest | None, user: AbstractBaseUser, **kwargs: Any
 ) -> None:
-    if request is not None and should_step_up(request):
-        try:
-            stepup.begin(request, user)
-        except Exception as error:  # noqa: BLE001 - a bug here must not leave a half-logged-in session
-            stepup.fail_closed(request, user, error)
+    if request is None:
+        refuse_without_request(user)
+    else:
+        request = stepup.http_request(request)
+        if should_step_up(request):
+            try:
+                stepup.begin(request, user)
+            except Exception as error:  # noqa: BLE001 - a bug here must not leave a half-logged-in session
+                stepup.fail_closed(request, user, error)
     # The app stands in for Django's update_last_login (see apps.py): a login held for a code
     # or refused leaves last_login alone; it is written once the login completes.
     if owns_last_login() and not held(request):
         update_last_login(sender, cast(Any, user), **kwargs)
+
+
+def refuse_without_request(user: AbstractBaseUser) -> None:
+    """A login with no request to hold (Channels): it raises, so the login does not complete."""
+    if not app_settings.ENABLED or app_settings.ALLOW_LOGIN_WITHOUT_REQUEST:
+        return
+    log_event("login_without_request", logging.ERROR, user_id=user.pk)
+    raise LoginWithoutRequest(WITHOUT_REQUEST)
 
 
 def owns_last_login() -> bool:

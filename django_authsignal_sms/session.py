@@ -25,7 +25,8 @@ REVIEW = "review"
 ERROR = "error"
 NO_PHONE = "no_phone"
 SMS_ONLY = "sms_only"
-OUTCOMES = (PENDING, BLOCKED, REVIEW, ERROR, NO_PHONE, SMS_ONLY)
+TOO_MANY = "too_many"
+OUTCOMES = (PENDING, BLOCKED, REVIEW, ERROR, NO_PHONE, SMS_ONLY, TOO_MANY)
 
 
 @dataclass

@@ -33,3 +33,7 @@ cannot_challenge = Signal()
 # The number on file is not the enrolled SMS authenticator's; codes still go to the enrolled one.
 # kwargs: request, user, masked_phone, masked_enrolled (list).
 phone_mismatch = Signal()
+
+# Too many pending logins were started lately for this user or this client IP (MAX_PENDING_PER_*).
+# kwargs: request, user, scope ("user" or "ip").
+login_rate_limited = Signal()

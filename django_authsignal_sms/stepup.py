@@ -17,23 +17,47 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest
 from django.shortcuts import resolve_url
 
-from . import client, enrollment, signals
+from . import budget, client, enrollment, signals
 from .apps import AuthsignalSmsConfig
-from .attributes import phone_number, sign_in_attributes
+from .attributes import client_ip, phone_number, sign_in_attributes
 from .client import SmsAuthenticator
 from .conf import app_settings
 from .exceptions import AuthsignalError
 from .log import log_event, logger, mask_phone
-from .session import BLOCKED, ERROR, NO_PHONE, PENDING, REVIEW, SMS_ONLY, Mark, save_mark
+from .session import (
+    BLOCKED,
+    ERROR,
+    NO_PHONE,
+    PENDING,
+    REVIEW,
+    SMS_ONLY,
+    TOO_MANY,
+    Mark,
+    save_mark,
+)
 
 # Set on the request while the app itself calls login(), so the receiver does not track again.
 FINALISING = "_authsignal_sms_finalising"
 # Set on the request by ``begin``: the outcome the middleware must steer the response to.
 OUTCOME = "_authsignal_sms_outcome"
+# Set on the request when login() was called through an API wrapper (DRF): answer in JSON.
+API_LOGIN = "_authsignal_sms_api_login"
 
 CHALLENGE_STATES = {"CHALLENGE_REQUIRED"}
 LOGIN_URL_NAMES = {"login", "account_login"}
 AUTH_SESSION_KEYS = (SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY)
+
+
+def http_request(request: Any) -> HttpRequest:
+    """The ``HttpRequest`` under a wrapper such as DRF's ``Request``, which ``login()`` accepts.
+
+    The outcome must be set where the middleware looks: on the request Django handles.
+    """
+    inner = getattr(request, "_request", None)
+    if not isinstance(request, HttpRequest) and isinstance(inner, HttpRequest):
+        setattr(inner, API_LOGIN, True)
+        return inner
+    return cast(HttpRequest, request)
 
 
 def begin(request: HttpRequest, user: AbstractBaseUser) -> None:
@@ -88,7 +112,10 @@ def _decide(
         _on_error(request, user, AuthsignalError("challenge without a token"), phone=None)
     elif not result.has_sms:
         _cannot_challenge(request, user, SMS_ONLY)
+    elif over := budget.exceeded(str(user.pk), client_ip(request)):
+        _rate_limited(request, user, over)
     else:
+        budget.spend(str(user.pk), client_ip(request))
         _hold(request, _pending_mark(request, user, result, enrolled, phone))
         signals.challenge_required.send(
             AuthsignalSmsConfig, request=request, user=user, idempotency_key=result.idempotency_key
@@ -115,6 +142,13 @@ def _pending_mark(
         verified_baseline=enrolled.last_verified_at if enrolled else "",
         confirm_allow=result.state == "ALLOW",
     )
+
+
+def _rate_limited(request: HttpRequest, user: AbstractBaseUser, scope: str) -> None:
+    """Too many pending logins (batches of codes) for this user or this client IP lately."""
+    log_event("rate_limited", logging.WARNING, user_id=user.pk, scope=scope)
+    signals.login_rate_limited.send(AuthsignalSmsConfig, request=request, user=user, scope=scope)
+    _deny(request, TOO_MANY)
 
 
 def _cannot_challenge(request: HttpRequest, user: AbstractBaseUser, reason: str) -> None:
@@ -167,7 +201,9 @@ def fail_closed(request: HttpRequest, user: AbstractBaseUser, error: Exception) 
 def _on_error(
     request: HttpRequest, user: AbstractBaseUser, error: AuthsignalError, phone: str | None
 ) -> None:
-    failed_open = app_settings.FAIL_OPEN
+    # Only when Authsignal cannot be reached: a 4xx (429 included), a malformed reply or a
+    # challenge without a token is an answer, and an attacker may be able to provoke it.
+    failed_open = app_settings.FAIL_OPEN and error.is_outage
     report_error(request, error, user=user, failed_open=failed_open, phone=phone)
     if not failed_open:
         _deny(request, ERROR)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from typing import Any
@@ -16,7 +17,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import TemplateView
 
-from . import client, enrollment, redirects, signals, stepup
+from . import api, claims, client, enrollment, redirects, signals, stepup
 from .apps import AuthsignalSmsConfig
 from .conf import app_settings
 from .exceptions import AuthsignalApiError, AuthsignalError
@@ -85,9 +86,12 @@ class CallbackView(View):
             return self.refuse(request, mark, "no_pending", 400)
         if mark.is_expired():
             return self.refuse(request, mark, "expired", 400)
-        token = request.POST.get("token", "")
+        token = posted_token(request)
         if not token or len(token) > TOKEN_MAX_LENGTH:
             return self.refuse(request, mark, "missing_token", 400)
+        if not claims.claim(mark):
+            # Another request (another worker) is completing or has completed this login.
+            return self.refuse(request, mark, "replayed", 403)
         try:
             result = client.validate_challenge(token, mark.user_id, mark.action)
             problem = find_problem(result, mark)
@@ -102,6 +106,8 @@ class CallbackView(View):
             return self.refuse(request, mark, problem or "user_gone", 403)
         stepup.finish(request, mark, user)
         next_url = redirects.safe_next(request, request.POST.get("next")) or mark.next_url
+        if api.wants_json(request):
+            return api.signed_in(next_url)
         return HttpResponseRedirect(next_url or redirects.after_login_url())
 
     @staticmethod
@@ -109,7 +115,7 @@ class CallbackView(View):
         stepup.report_error(request, error, user=None, user_id=mark.user_id)
         # SessionMiddleware does not save on 5xx: save now, so the used mark stays used.
         request.session.save()
-        return problem_page(request, "error", redirects.retry_url(mark), 503)
+        return problem_page(request, "error", redirects.retry_url(mark), 503, "unavailable")
 
     @staticmethod
     def refuse(request: HttpRequest, mark: Mark | None, problem: str, status: int) -> HttpResponse:
@@ -119,15 +125,34 @@ class CallbackView(View):
             AuthsignalSmsConfig, request=request, user_id=user_id, reason=problem
         )
         page = problem if problem in ("no_pending", "expired") else "failed"
-        return problem_page(request, page, redirects.retry_url(mark), status)
+        return problem_page(request, page, redirects.retry_url(mark), status, problem)
+
+
+def posted_token(request: HttpRequest) -> str:
+    """The verification token from a form post, or from a JSON body (an API client)."""
+    if request.content_type != "application/json":
+        return str(request.POST.get("token", ""))
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        return ""
+    token = body.get("token") if isinstance(body, dict) else None
+    return token if isinstance(token, str) else ""
+
+
+def accepted_methods(mark: Mark) -> set[str]:
+    """The verification methods this app offered for the pending login, and only those."""
+    return {"SMS", "WHATSAPP"} if api.offers_whatsapp(mark) else {"SMS"}
 
 
 def find_problem(result: client.ValidationResult, mark: Mark) -> str:
     """Every check before a login completes; the first that fails names it, ``""`` if none."""
+    method = result.verification_method
     bindings = [
         ("wrong_user", result.user_id == mark.user_id),
         ("wrong_action", result.action == mark.action),
         ("wrong_idempotency_key", result.idempotency_key == mark.idempotency_key),
+        ("wrong_method", method is None or method in accepted_methods(mark)),
     ]
     if mark.confirm_allow and result.state == "ALLOW":
         # A code verified on an action tracked as ALLOW (right after the app enrolled the
@@ -143,6 +168,7 @@ def find_problem(result: client.ValidationResult, mark: Mark) -> str:
         ("not_valid", result.is_valid),
         ("wrong_state", result.state == "CHALLENGE_SUCCEEDED"),
         *bindings,
+        ("wrong_method", method is not None),
     ]
     return next((name for name, passed in checks if not passed), "")
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import pytest
 import responses
 from django.contrib.auth import get_user_model
+from django.core.cache import caches
 
 from django_authsignal_sms.client import _sdk_client
 
@@ -72,6 +73,13 @@ def fresh_sdk_client():
     _sdk_client.cache_clear()
     yield
     _sdk_client.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches():
+    """Claims, budgets and number checks live in the cache: none leaks between tests."""
+    for cache in caches.all():
+        cache.clear()
 
 
 @pytest.fixture

@@ -22,6 +22,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "allauth",
     "allauth.account",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "dj_rest_auth",
     "django_authsignal_sms",
     "demo",
     "tests",
@@ -44,6 +47,15 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
+
+# dj-rest-auth on its defaults (a token in the login reply, a session login too); no
+# BasicAuthentication, which would take a password on every request without any login().
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ]
+}
 
 ROOT_URLCONF = "tests.urls"
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
@@ -74,7 +86,8 @@ TEMPLATES = [
 AUTHSIGNAL_API_URL = "https://authsignal.test/v1"
 AUTHSIGNAL_TENANT_ID = "test-tenant"
 AUTHSIGNAL_SECRET_KEY = "test-secret-key"
-AUTHSIGNAL_SMS: dict[str, object] = {}
+# Many tests start many pending logins for one user: the budgets get tests of their own.
+AUTHSIGNAL_SMS: dict[str, object] = {"MAX_PENDING_PER_USER": 0, "MAX_PENDING_PER_IP": 0}
 
 # The example project's user model (a phone_number field, the app's default phone source) and
 # URLs, so the security suite walks every URL of the example project.

@@ -246,6 +246,7 @@ def validate_reply(user, state, valid):
         "userId": str(user.pk),
         "action": "signIn",
         "idempotencyKey": "idem-2",
+        "verificationMethod": "SMS",
     }
 
 

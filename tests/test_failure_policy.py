@@ -30,9 +30,17 @@ FAULTS = {
     "missing_state": {"status": 200, "json": {"idempotencyKey": "k", "token": "t"}},
     "challenge_without_token": {
         "status": 200,
-        "json": {"state": "CHALLENGE_REQUIRED", "idempotencyKey": "k"},
+        "json": {
+            "state": "CHALLENGE_REQUIRED",
+            "idempotencyKey": "k",
+            "isEnrolled": True,
+            "enrolledVerificationMethods": ["SMS"],
+        },
     },
 }
+# Authsignal could not be reached or failed: the only faults FAIL_OPEN opens on. The others are
+# answers (a wrong key, rate limiting an attacker can provoke, a broken reply) and stay closed.
+UNREACHABLE = ["timeout", "refused", "500", "503"]
 
 
 def _fault(authsignal, name):
@@ -72,14 +80,27 @@ def test_fail_closed_by_default(client, user, authsignal, fault, caplog, errors)
     assert errors[0]["failed_open"] is False
 
 
-@pytest.mark.parametrize("fault", sorted(FAULTS))
-def test_fail_open_when_set(client, user, authsignal, fault, caplog, errors):
+@pytest.mark.parametrize("fault", UNREACHABLE)
+def test_fail_open_when_set_and_authsignal_cannot_be_reached(
+    client, user, authsignal, fault, caplog, errors
+):
     _fault(authsignal, fault)
     with override_settings(AUTHSIGNAL_SMS={"FAIL_OPEN": True}):
         log_in(client)
         assert client.get("/protected/").status_code == 200
     assert "failed_open=True" in caplog.text
     assert errors[0]["failed_open"] is True
+
+
+@pytest.mark.parametrize("fault", sorted(set(FAULTS) - set(UNREACHABLE)))
+def test_fail_open_never_opens_on_an_answer(client, user, authsignal, fault, errors):
+    _fault(authsignal, fault)
+    with override_settings(AUTHSIGNAL_SMS={"FAIL_OPEN": True}):
+        response = log_in(client)
+        assert response["Location"] == "/mfa/denied/"
+        assert SESSION_KEY not in client.session
+        assert client.get("/protected/").status_code == 302
+    assert errors[0]["failed_open"] is False
 
 
 def test_a_retry_after_the_fault_clears_works(client, user, authsignal):

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.http import HttpResponse
 from django.urls import include, path
+from django.views.generic import TemplateView
 
 from example_project.urls import urlpatterns as example_urlpatterns
 
@@ -15,6 +16,9 @@ def plain(request):
 urlpatterns = [
     *example_urlpatterns,
     path("plain/", plain, name="plain"),
+    # Logins through Django REST framework: dj-rest-auth and a single-page app's own view.
+    path("", include("tests.api_views")),
+    path("spa/", TemplateView.as_view(template_name="tests/spa.html"), name="spa"),
     # django-allauth, under its own prefix so it does not clash with /accounts/login/.
     path("allauth/", include("allauth.urls")),
     path(

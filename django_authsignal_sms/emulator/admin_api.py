@@ -1,4 +1,4 @@
-"""Emulator-only routes under /_emulator/ (no auth: the server binds to loopback only)."""
+"""Emulator-only routes under /_emulator/ (no auth: loopback only; guard.py turns pages away)."""
 
 from __future__ import annotations
 

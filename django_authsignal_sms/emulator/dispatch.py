@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl, urlsplit
 from .engine import Emulator
 from .errors import ApiError, envelope, expired_token, invalid_request, unauthorized
 from .faults import BEFORE_ROUTE
+from .guard import check_admin_request, is_admin_path
 from .models import Token
 from .routes import CLIENT_PREFIX, Route, is_known, resolve
 from .wire import Request
@@ -59,6 +60,11 @@ def dispatch(
     split = urlsplit(target)
     path = split.path.rstrip("/") or "/"
     origin = headers.get("origin")
+    if is_admin_path(path):
+        try:
+            check_admin_request(split.netloc, headers)
+        except ApiError as error:
+            return _json(error.status, error.envelope())
     if not is_known(path):
         return _unknown_path(emulator, method, _cors(origin))
     cors = _cors(origin) if path.startswith(CLIENT_PREFIX) else ()

@@ -205,3 +205,22 @@ def test_a_client_api_url_without_v1_is_reported_not_shown_as_sent(
     assert "/v1" in page.text_content("#authsignal-sms-error")
     assert "We sent your code" not in page.text_content("#authsignal-sms-status")
     assert emulator.outbox() == []
+
+
+def test_a_single_page_app_signs_in_through_its_api_with_the_code(site, page, emulator, make_user):
+    """dj-rest-auth's login view answers 401 with what the SDK needs; the page runs the SDK and
+    posts the token to the JSON callback (tests/static/tests/spa-sign-in.js, the README's)."""
+    enroll_sms(emulator, make_user("sam", "+15005550020"))
+    page.goto(f"{site.url}/spa/")
+    page.evaluate(
+        """([username, password]) => {
+            window.codeAsked = new Promise(resolve => { window.giveCode = resolve; });
+            window.result = signIn(username, password, () => window.codeAsked);
+        }""",
+        ["sam", PASSWORD],
+    )
+    wait_until(page, lambda: emulator.outbox(to="+15005550020"))
+    page.evaluate("code => window.giveCode(code)", emulator.latest_code(to="+15005550020"))
+    assert page.evaluate("window.result") == {"code": "signed_in", "next": "/protected/"}
+    me = page.evaluate("fetch('/api/me/').then(r => r.json())")
+    assert me == {"username": "sam"}

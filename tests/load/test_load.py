@@ -166,3 +166,58 @@ def test_sequential_logins_on_one_worker_make_exact_calls_on_one_connection(
     app_connections = total["api_connections"] - browser_connections
     assert browser_connections >= SEQUENTIAL - len(allowed)
     assert 1 <= app_connections <= 3, total
+
+
+RACERS = 20
+
+
+def race_one_token(site, emulator_process, user):
+    """A pending login, its code verified; then RACERS callbacks at once with that one token."""
+    import concurrent.futures
+
+    with Browser(site.url, emulator_process.url, user) as browser:
+        pending = browser.login(stop_when_pending=True)
+        assert pending.error is None, pending.error
+        page = browser.challenge
+        browser.send_code(page)
+        token = browser.verify(page, browser.read_sms())
+        before = emulator_process.stats()
+
+        def post_callback(_):
+            return browser.site.post(
+                f"{site.url}/mfa/callback/",
+                data={**page.callback_fields, "token": token},
+                headers={"Origin": browser.origin, "Referer": page.url},
+                allow_redirects=False,
+                timeout=60,
+            )
+
+        with concurrent.futures.ThreadPoolExecutor(RACERS) as pool:
+            replies = list(pool.map(post_callback, range(RACERS)))
+        calls = server_calls(harness.diff_stats(before, emulator_process.stats()))
+    new_keys = {r.cookies.get("sessionid") for r in replies if r.status_code == 302}
+    signed_in = [
+        key for key in new_keys if key and (site.read_session(key) or ({}, 0))[0].get(AUTH_USER_KEY)
+    ]
+    return replies, calls, signed_in
+
+
+@pytest.mark.parametrize("run", [1, 2, 3])
+def test_one_token_completes_one_login_under_parallel_callbacks(
+    emulator_process, site_data, redis, run
+):
+    """gunicorn with 4 workers, sessions in Redis: 20 parallel callbacks with one verified
+    token give exactly one signed-in session and one validate call, every time."""
+    user = site_data.users[CONCURRENT + run]
+    with harness.gunicorn_site(
+        site_data, emulator_process, workers=WORKERS, sessions="redis", redis=redis
+    ) as site:
+        prepare_emulator(emulator_process, [user], enrolled_every=1)
+        replies, calls, signed_in = race_one_token(site, emulator_process, user)
+    successes = [
+        r for r in replies if r.status_code == 302 and "/protected/" in r.headers["Location"]
+    ]
+    assert len(successes) == 1, Counter(r.status_code for r in replies)
+    assert len(signed_in) == 1
+    assert calls.get("validate") == 1, calls
+    assert all(r.status_code < 500 for r in replies)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import re
+import uuid
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -217,7 +218,10 @@ def test_no_next_leaves_the_site_on_the_code_page(user, authsignal, evil):
 @given(evil=ANY_NEXT)
 def test_no_next_leaves_the_site_at_the_callback(user, authsignal, evil):
     client = Client()
-    start_pending(client, authsignal, next_url="/protected/")
+    # Every track answers with its own idempotency key: a completed one cannot complete twice.
+    idem = f"idem-{uuid.uuid4()}"
+    start_pending(client, authsignal, idem=idem, next_url="/protected/")
+    authsignal.idempotency_key = idem
     authsignal.on_validate(str(user.pk))
     response = client.post("/mfa/callback/", {"token": "verified", "next": evil})
     assert response.status_code == 302

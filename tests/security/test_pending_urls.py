@@ -127,6 +127,7 @@ def fill_route(part, pick):
 def fill_regex(part, pick):
     """A RegexPattern such as ``^(?P<app_label>auth|demo)/$``."""
     regex = str(part).removeprefix("^").removesuffix("$")
+    regex = re.sub(r"(?<=/)\?", "", regex)  # dj-rest-auth's optional trailing slash: "reset/?"
     return re.sub(r"\(\?P<(\w+)>([^()]*)\)", lambda m: pick(m[1], m[2]), regex)
 
 

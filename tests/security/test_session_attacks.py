@@ -147,6 +147,40 @@ def test_logging_out_while_pending_clears_the_mark(client, user, authsignal, log
     assert SESSION_KEY not in client.session
 
 
+def pending_browser(authsignal):
+    browser = Client()
+    browser.get("/accounts/login/")  # as a browser does: the form sets the CSRF cookie
+    start_pending(browser, authsignal)
+    return browser
+
+
+def csrf_checked(browser):
+    """The same browser (its cookies), now with Django's CSRF checks enforced as in production."""
+    checked = Client(enforce_csrf_checks=True)
+    checked.cookies = browser.cookies
+    return checked
+
+
+@pytest.mark.parametrize("logout", LOGOUTS)
+def test_a_forged_cross_site_logout_does_not_cancel_a_pending_sign_in(user, authsignal, logout):
+    """A page on another site can make the victim's browser POST to the logout URL, with the
+    session cookie but without the CSRF token: the pending sign-in must survive it."""
+    victim = csrf_checked(pending_browser(authsignal))
+    before = pending_mark(victim)
+    response = victim.post(logout, HTTP_ORIGIN="https://evil.example")
+    assert response.status_code == 403
+    assert pending_mark(victim) == before
+
+
+@pytest.mark.parametrize("logout", LOGOUTS)
+def test_a_same_site_logout_with_its_token_ends_the_pending_sign_in(user, authsignal, logout):
+    browser = csrf_checked(pending_browser(authsignal))
+    token = browser.cookies["csrftoken"].value
+    response = browser.post(logout, HTTP_X_CSRFTOKEN=token)
+    assert response.status_code in (200, 302)
+    assert pending_mark(browser) is None
+
+
 # Editing the mark (only possible if the session store itself is compromised, e.g. signed-cookie
 # sessions with a leaked SECRET_KEY; check W004): a damaged mark counts as none.
 

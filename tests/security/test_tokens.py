@@ -126,6 +126,31 @@ def test_a_token_verified_for_another_action(client, user, authsignal, authority
     assert authority.asked[-1]["action"] == "signIn"
 
 
+@pytest.mark.parametrize(
+    "method", ["EMAIL_OTP", "EMAIL_MAGIC_LINK", "PASSKEY", "AUTHENTICATOR_APP", "WHATSAPP", None]
+)
+def test_a_token_validated_for_a_method_this_app_did_not_offer(
+    client, user, authsignal, authority, sent, method
+):
+    """Only SMS (and WhatsApp when it was offered) completes a login."""
+    start_pending(client, authsignal)
+    authority.verify("other-method", user.pk, "idem-1", verificationMethod=method)
+    response = callback(client, "other-method")
+    assert_refused(response, client, sent, "wrong_method", user_id=str(user.pk))
+
+
+@pytest.mark.parametrize("method", ["SMS", "WHATSAPP"])
+def test_sms_and_offered_whatsapp_complete_a_login(
+    client, user, authsignal, authority, sent, settings, method
+):
+    settings.AUTHSIGNAL_SMS = {**settings.AUTHSIGNAL_SMS, "WHATSAPP": True}
+    authsignal.on_track("CHALLENGE_REQUIRED", allowedVerificationMethods=["SMS", "WHATSAPP"])
+    log_in(client)
+    authority.verify("whatsapp-token", user.pk, "idem-1", verificationMethod=method)
+    assert callback(client, "whatsapp-token")["Location"] == "/protected/"
+    assert client.session[SESSION_KEY] == str(user.pk)
+
+
 def test_a_token_of_another_sessions_pending_login(client, user, authsignal, authority, sent):
     """Two pending logins of the same user: a token belongs to the login it was verified for."""
     other = Client()
@@ -275,13 +300,21 @@ def test_a_token_bigger_than_django_accepts(client, user, authsignal, authority)
     assert SESSION_KEY not in client.session
 
 
-def test_a_json_body_is_not_a_token(client, user, authsignal, authority, sent):
+@pytest.mark.parametrize(
+    "body",
+    ['["verified-1"]', '{"token": ["verified-1"]}', '{"token": 1}', "{", '"verified-1"'],
+    ids=["list", "token-list", "token-number", "broken", "string"],
+)
+def test_a_json_body_without_a_token_string_is_refused(
+    client, user, authsignal, authority, sent, body
+):
     start_pending(client, authsignal)
     authority.verify("verified-1", user.pk, "idem-1")
-    response = client.post(
-        "/mfa/callback/", {"token": "verified-1"}, content_type="application/json"
-    )
-    assert_refused(response, client, sent, "missing_token", 400, user_id=str(user.pk))
+    response = client.post("/mfa/callback/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "missing_token"
+    assert [s["reason"] for s in sent["challenge_failed"]] == ["missing_token"]
+    assert SESSION_KEY not in client.session
 
 
 # Callbacks that have nothing to complete

@@ -1,0 +1,105 @@
+"""Pending logins (each one a batch of codes) are budgeted per user and per client IP."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from django.contrib.auth import SESSION_KEY, get_user_model
+from django.test import Client
+
+from django_authsignal_sms import signals
+from django_authsignal_sms.conf import DEFAULTS
+from tests.conftest import PASSWORD, log_in
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def limited(received, settings):
+    settings.AUTHSIGNAL_SMS = {"MAX_PENDING_PER_USER": 3, "MAX_PENDING_PER_IP": 5}
+
+
+@pytest.fixture
+def received():
+    calls = []
+
+    def receiver(sender, **kwargs):
+        calls.append(kwargs)
+
+    signals.login_rate_limited.connect(receiver)
+    yield calls
+    signals.login_rate_limited.disconnect(receiver)
+
+
+def attempt(username="alice", ip="203.0.113.7"):
+    client = Client(REMOTE_ADDR=ip)
+    response = log_in(client, username)
+    return client, response["Location"]
+
+
+def test_the_defaults_are_sane():
+    assert DEFAULTS["MAX_PENDING_PER_USER"] == 5
+    assert DEFAULTS["MAX_PENDING_PER_IP"] == 20
+    assert DEFAULTS["PENDING_WINDOW"] == 900
+
+
+def test_twenty_logins_do_not_give_twenty_code_pages(user, authsignal, settings, received):
+    settings.AUTHSIGNAL_SMS = {}  # the defaults
+    authsignal.on_track("CHALLENGE_REQUIRED")
+    places = [attempt()[1] for _ in range(20)]
+    assert sum(p.startswith("/mfa/challenge/") for p in places) == DEFAULTS["MAX_PENDING_PER_USER"]
+    assert places[-1] == "/mfa/denied/"
+    assert {r["scope"] for r in received} == {"user"}
+
+
+def test_past_the_user_budget_a_clear_page_a_signal_and_a_log(
+    user, authsignal, limited, received, caplog
+):
+    authsignal.on_track("CHALLENGE_REQUIRED")
+    for _ in range(3):
+        assert attempt()[1].startswith("/mfa/challenge/")
+    with caplog.at_level(logging.WARNING, "django_authsignal_sms"):
+        client, place = attempt(ip="198.51.100.9")
+    assert place == "/mfa/denied/"
+    page = client.get(place)
+    assert page.status_code == 403
+    assert b"Too many sign-in attempts" in page.content
+    assert SESSION_KEY not in client.session
+    assert [(r["user"], r["scope"]) for r in received] == [(user, "user")]
+    assert "rate_limited" in caplog.text and "scope=user" in caplog.text
+
+
+def test_past_the_ip_budget_other_users_from_that_ip_wait(user, authsignal, limited, received):
+    authsignal.on_track("CHALLENGE_REQUIRED")
+    model = get_user_model()
+    for n in range(5):
+        model.objects.create_user(f"u{n}", password=PASSWORD, phone_number=f"+1500555010{n}")
+        assert attempt(f"u{n}")[1].startswith("/mfa/challenge/")
+    assert attempt("alice")[1] == "/mfa/denied/"
+    assert attempt("alice", ip="198.51.100.9")[1].startswith("/mfa/challenge/")
+    assert [r["scope"] for r in received] == ["ip"]
+
+
+def test_allowed_logins_are_not_counted(user, authsignal, limited):
+    authsignal.on_track("ALLOW")
+    for _ in range(10):
+        client, _place = attempt()
+        assert client.session[SESSION_KEY] == str(user.pk)
+
+
+def test_the_window_ends(user, authsignal, limited, monkeypatch):
+    authsignal.on_track("CHALLENGE_REQUIRED")
+    clock = [1_000_000.0]
+    monkeypatch.setattr("django_authsignal_sms.budget.time.time", lambda: clock[0])
+    for _ in range(3):
+        attempt()
+    assert attempt()[1] == "/mfa/denied/"
+    clock[0] += DEFAULTS["PENDING_WINDOW"]
+    assert attempt()[1].startswith("/mfa/challenge/")
+
+
+def test_zero_turns_a_budget_off(user, authsignal, settings):
+    settings.AUTHSIGNAL_SMS = {"MAX_PENDING_PER_USER": 0, "MAX_PENDING_PER_IP": 0}
+    authsignal.on_track("CHALLENGE_REQUIRED")
+    assert all(attempt()[1].startswith("/mfa/challenge/") for _ in range(8))
