@@ -272,7 +272,7 @@ SERVER_ROUTES = (
 def emulator(rules: Mapping[str, Any] | None = None) -> Iterator[Emulator]:
     directory = Path(tempfile.mkdtemp(prefix="bench-emulator-"))
     log = directory / "emulator.log"
-    args = [sys.executable, "-m", "django_authsignal_sms.emulator", "--port", "0", "--enable"]
+    args = [sys.executable, "-m", "django_authsignal_sms.testing", "--port", "0", "--enable"]
     args += ["--secret-key", EMULATOR_SECRET_KEY, "--tenant-id", EMULATOR_TENANT_ID]
     if rules is not None:
         rules_file = directory / "rules.json"

@@ -1,43 +1,33 @@
-"""Pytest fixtures and small helpers for the Authsignal emulator (load with pytest_plugins)."""
+"""The project's emulator fixtures: names the suite has always used, over the toolkit's pytest
+plugin (django_authsignal_sms.testing.pytest_plugin), plus small helpers for raw calls."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 import requests
 from authsignal.client import AuthsignalClient
 
-from django_authsignal_sms.emulator import EmulatorServer
+from django_authsignal_sms.testing import EMULATOR_SECRET_KEY, EMULATOR_TENANT_ID
 
-EMULATOR_SECRET_KEY = "test-secret-key"
-EMULATOR_TENANT_ID = "test-tenant"
+__all__ = ["EMULATOR_SECRET_KEY", "EMULATOR_TENANT_ID"]
+
 PHONE = "+64211234567"
 JSON_HEADERS = {"Content-Type": "application/json"}
 
 
 @pytest.fixture(scope="session")
-def emulator_server() -> Iterator[EmulatorServer]:
-    """One emulator for the whole session, on a free loopback port."""
-    server = EmulatorServer(
-        "127.0.0.1",
-        0,
-        secret_key=EMULATOR_SECRET_KEY,
-        tenant_id=EMULATOR_TENANT_ID,
-        enabled=True,
-    )
-    with server:
-        yield server
+def emulator_server(authsignal_emulator_server):
+    """One emulator for the whole session, on a free loopback port (the plugin's)."""
+    return authsignal_emulator_server
 
 
 @pytest.fixture
-def emulator(emulator_server: EmulatorServer) -> Iterator[EmulatorServer]:
-    """The session emulator with all state wiped (users, outbox, clock, faults, rules, variants)."""
-    emulator_server.reset()
-    yield emulator_server
-    # A fault left on (a "timeout" especially) must not leak into the next test.
-    emulator_server.clear_faults()
+def emulator(authsignal_emulator):
+    """The session emulator with all state wiped (users, outbox, clock, faults, rules, variants)
+    and the app's settings pointed at it; faults are cleared after the test."""
+    return authsignal_emulator
 
 
 @pytest.fixture

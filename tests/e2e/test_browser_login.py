@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from authsignal.client import AuthsignalClient
 
-from django_authsignal_sms.emulator import VARIANTS
+from django_authsignal_sms.testing import VARIANTS
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import save_screenshot
 

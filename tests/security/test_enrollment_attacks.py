@@ -15,7 +15,7 @@ from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.auth.models import Group
 from django.test import Client
 
-from django_authsignal_sms.emulator import VARIANTS
+from django_authsignal_sms.testing import VARIANTS
 from tests import client_api
 from tests.conftest import PASSWORD, log_in, pending_mark
 from tests.emulator_fixtures import EMULATOR_SECRET_KEY

@@ -8,9 +8,9 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from django_authsignal_sms.emulator import ENABLE_ENV, EmulatorServer, Rules
-from django_authsignal_sms.emulator.console import message_printer, run_in_foreground
-from django_authsignal_sms.emulator.variants import describe_variants, parse_assignments
+from django_authsignal_sms.testing import ENABLE_ENV, EmulatorServer, Rules
+from django_authsignal_sms.testing.__main__ import message_printer, run_in_foreground
+from django_authsignal_sms.testing.tenant import describe_variants, parse_assignments
 
 
 class Command(BaseCommand):

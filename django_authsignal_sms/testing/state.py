@@ -1,0 +1,226 @@
+"""The emulator's records, and the vocabulary every route shares: Request, Reply, ApiError."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+UNAUTHORIZED_DESCRIPTION = (
+    "The request is unauthorized. "
+    "Check that your API key and region base URL are correctly configured."
+)
+
+
+def iso(timestamp: float) -> str:
+    """Format like Authsignal: UTC, milliseconds, a trailing Z."""
+    moment = datetime.fromtimestamp(timestamp, tz=UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+# Records
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the tenant's rules say about one track."""
+
+    state: str
+    rule_ids: tuple[str, ...]
+
+
+@dataclass
+class User:
+    user_id: str
+    email: str | None = None
+    email_verified: bool = False
+    phone_number: str | None = None
+    phone_number_verified: bool = False
+    username: str | None = None
+    display_name: str | None = None
+    custom: dict[str, Any] | None = None
+
+    def identities(self) -> list[str]:
+        """The values that rules may name this user by."""
+        values = (self.user_id, self.username, self.email, self.phone_number)
+        return [value for value in values if value]
+
+
+@dataclass
+class Authenticator:
+    authenticator_id: str
+    user_id: str
+    verification_method: str
+    created_at: float
+    phone_number: str | None = None
+    email: str | None = None
+    verified_at: float | None = None
+    last_verified_at: float | None = None
+    is_default: bool = False
+
+    @property
+    def verified(self) -> bool:
+        return self.verified_at is not None
+
+    def to_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "userId": self.user_id,
+            "userAuthenticatorId": self.authenticator_id,
+            "verificationMethod": self.verification_method,
+            "createdAt": iso(self.created_at),
+            "isDefault": self.is_default,
+        }
+        optional = {
+            "verifiedAt": None if self.verified_at is None else iso(self.verified_at),
+            "lastVerifiedAt": None if self.last_verified_at is None else iso(self.last_verified_at),
+            "phoneNumber": self.phone_number,
+            "email": self.email,
+        }
+        return body | {key: value for key, value in optional.items() if value is not None}
+
+
+@dataclass(frozen=True)
+class ActionKey:
+    user_id: str
+    action: str
+    idempotency_key: str
+
+
+@dataclass
+class Action:
+    key: ActionKey
+    state: str
+    created_at: float
+    state_updated_at: float
+    rule_ids: tuple[str, ...]
+    verification_method: str | None = None
+
+
+@dataclass(frozen=True)
+class Token:
+    value: str
+    key: ActionKey
+    scopes: frozenset[str]
+    expires_at: float
+
+
+@dataclass
+class Challenge:
+    """A code sent for one action on one channel; enrollment ones carry their authenticator."""
+
+    challenge_id: str
+    key: ActionKey
+    channel: str
+    code: str
+    expires_at: float
+    authenticator_id: str | None = None
+    failed_attempts: int = 0
+    spent: bool = False
+
+
+@dataclass(frozen=True)
+class Message:
+    message_id: str
+    channel: str
+    to: str
+    code: str
+    key: ActionKey
+    challenge_id: str
+    sent_at: float
+    expires_at: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.message_id,
+            "channel": self.channel,
+            "to": self.to,
+            "code": self.code,
+            "userId": self.key.user_id,
+            "action": self.key.action,
+            "idempotencyKey": self.key.idempotency_key,
+            "challengeId": self.challenge_id,
+            "sentAt": iso(self.sent_at),
+            "expiresAt": iso(self.expires_at),
+        }
+
+
+@dataclass
+class Counters:
+    connections: int = 0
+    api_connections: int = 0
+    requests: dict[str, int] = field(default_factory=dict)
+
+
+# What a route receives and returns, free of any HTTP server detail
+
+
+class ApiError(Exception):
+    """Raised by a route; dispatch turns it into `{error, errorCode, errorDescription}`."""
+
+    def __init__(self, status: int, code: str, description: str) -> None:
+        super().__init__(f"{status} {code}: {description}")
+        self.status = status
+        self.code = code
+        self.description = description
+
+    def envelope(self) -> dict[str, str]:
+        return envelope(self.code, self.description)
+
+
+def envelope(code: str, description: str) -> dict[str, str]:
+    return {"error": code, "errorCode": code, "errorDescription": description}
+
+
+def unauthorized() -> ApiError:
+    return ApiError(401, "unauthorized", UNAUTHORIZED_DESCRIPTION)
+
+
+def expired_token() -> ApiError:
+    return ApiError(401, "expired_token", "The token is unknown or has expired.")
+
+
+def invalid_request(description: str) -> ApiError:
+    return ApiError(400, "invalid_request", description)
+
+
+def not_found(description: str) -> ApiError:
+    return ApiError(404, "not_found", description)
+
+
+def too_many_requests(description: str) -> ApiError:
+    return ApiError(429, "too_many_requests", description)
+
+
+@dataclass(frozen=True)
+class Request:
+    params: Mapping[str, str] = field(default_factory=dict)
+    query: Mapping[str, str] = field(default_factory=dict)
+    body: Mapping[str, Any] = field(default_factory=dict)
+    token: Token | None = None
+
+    def text(self, name: str) -> str | None:
+        """A string body field; absent, null or "" give None, another type is a 400."""
+        value = self.body.get(name)
+        if value is None or value == "":
+            return None
+        if not isinstance(value, str):
+            raise invalid_request(f"{name} must be a string.")
+        return value
+
+    def flag(self, name: str) -> bool | None:
+        value = self.body.get(name)
+        if value is None or isinstance(value, bool):
+            return value
+        raise invalid_request(f"{name} must be true or false.")
+
+    @property
+    def bearer(self) -> Token:
+        assert self.token is not None, "bearer routes always carry a token"
+        return self.token
+
+
+@dataclass(frozen=True)
+class Reply:
+    body: Any
+    status: int = 200
