@@ -283,7 +283,7 @@ def section_costs(emulator: Emulator, users: Sequence[BenchUser], logins: int) -
 
 
 def section_footprint(sites: Sequence[Site], emulator: Emulator, users: Sequence[BenchUser]):
-    from django_authsignal_sms.session import SESSION_KEY, Mark, serialised_size
+    from django_authsignal_sms.record import RECORD_KEY, PendingRecord, serialised_size
 
     say("5. Session footprint of a pending login (a real login through gunicorn)")
     for site, user in zip(sites, users, strict=True):
@@ -294,7 +294,7 @@ def section_footprint(sites: Sequence[Site], emulator: Emulator, users: Sequence
             stored = site.read_session(pending.session_key)
             assert stored is not None
             session, stored_bytes = stored
-            mark = Mark(**session[SESSION_KEY])
+            mark = PendingRecord(**session[RECORD_KEY])
             assert browser.challenge is not None
             page = browser.challenge
             signed_in = browser.open_protected(browser.finish_challenge(page))
@@ -305,7 +305,7 @@ def section_footprint(sites: Sequence[Site], emulator: Emulator, users: Sequence
             f"   {site.sessions + ' sessions':<16} pending mark {serialised_size(mark)} B "
             f"serialised (limit 1024), whole pending session {stored_bytes} B stored; "
             f"after the callback: signed in as {signed_in == user.username}, "
-            f"mark in the new session {after is not None and SESSION_KEY in after[0]}, "
+            f"mark in the new session {after is not None and RECORD_KEY in after[0]}, "
             f"old session deleted {old_gone}, new session {after[1] if after else '?'} B"
         )
 

@@ -101,9 +101,9 @@ def authenticated_session(engine: str, user: Any) -> str:
 
 
 def pending_mark(user: Any) -> Any:
-    from django_authsignal_sms.session import PENDING, Mark
+    from django_authsignal_sms.record import PENDING, PendingRecord
 
-    return Mark(
+    return PendingRecord(
         outcome=PENDING,
         user_id=str(user.pk),
         backend="django.contrib.auth.backends.ModelBackend",
@@ -118,9 +118,9 @@ def pending_mark(user: Any) -> Any:
 
 
 def pending_session(engine: str, user: Any) -> str:
-    from django_authsignal_sms.session import SESSION_KEY
+    from django_authsignal_sms.record import RECORD_KEY
 
-    return make_session(engine, {SESSION_KEY: dataclasses.asdict(pending_mark(user))})
+    return make_session(engine, {RECORD_KEY: dataclasses.asdict(pending_mark(user))})
 
 
 def request_maker(path: str, session_key: str | None) -> Callable[[], Any]:

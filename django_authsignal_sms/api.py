@@ -1,4 +1,4 @@
-"""JSON answers for API clients: a single-page app or a DRF view gets data, not HTML redirects.
+"""API clients: a login through DRF, or a request asking for JSON, gets data, not HTML redirects.
 
 A pending login answers 401 with what the browser SDK needs (the token, the tenant, the base
 URL, the methods) and the URL that takes the verification token; a refusal answers with a code.
@@ -7,15 +7,29 @@ URL, the methods) and the URL that takes the verification token; a refusal answe
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, cast
 
 from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
 
-from . import redirects
 from .conf import app_settings
-from .session import Mark
-from .stepup import API_LOGIN
+from .record import PendingRecord
+from .verdict import offers_whatsapp
+
+# Set on the request when login() was called through an API wrapper (DRF's Request).
+API_LOGIN = "_authsignal_sms_api_login"
+
+
+def unwrap(request: Any) -> HttpRequest:
+    """The ``HttpRequest`` under a wrapper such as DRF's ``Request``, which ``login()`` accepts.
+
+    What the login decides must be set where the middleware looks: on the request Django handles.
+    """
+    inner = getattr(request, "_request", None)
+    if not isinstance(request, HttpRequest) and isinstance(inner, HttpRequest):
+        setattr(inner, API_LOGIN, True)
+        return inner
+    return cast(HttpRequest, request)
 
 
 def wants_json(request: HttpRequest) -> bool:
@@ -28,19 +42,19 @@ def wants_json(request: HttpRequest) -> bool:
     return request.content_type == "application/json"
 
 
-def verification_needed(mark: Mark) -> JsonResponse:
+def verification_needed(pending: PendingRecord) -> JsonResponse:
     """401: the password was accepted; a code must be verified to finish signing in."""
-    methods = ["SMS", *(["WHATSAPP"] if offers_whatsapp(mark) else [])]
-    left = max(0, int(mark.started + app_settings.PENDING_LIFETIME - time.time()))
+    methods = ["SMS", *(["WHATSAPP"] if offers_whatsapp(pending) else [])]
+    left = max(0, int(pending.started + app_settings.PENDING_LIFETIME - time.time()))
     body: dict[str, Any] = {
         "detail": "Enter the code sent to your phone to finish signing in.",
         "code": "verification_required",
         "verification": {
-            "token": mark.token,
+            "token": pending.token,
             "tenantId": app_settings.TENANT_ID,
             "baseUrl": app_settings.CLIENT_API_URL,
             "methods": methods,
-            "maskedPhone": mark.masked_phone,
+            "maskedPhone": pending.masked_phone,
             "callbackUrl": reverse("authsignal_sms:callback"),
             "cancelUrl": reverse("authsignal_sms:cancel"),
             "expiresIn": left,
@@ -54,8 +68,10 @@ def refusal(code: str, detail: str, retry_url: str, status: int) -> JsonResponse
 
 
 def signed_in(next_url: str) -> JsonResponse:
-    return JsonResponse({"code": "signed_in", "next": next_url or redirects.after_login_url()})
+    return JsonResponse({"code": "signed_in", "next": next_url})
 
 
-def offers_whatsapp(mark: Mark) -> bool:
-    return app_settings.WHATSAPP and mark.whatsapp
+def ended(reason: str, redirect: str, status: int) -> JsonResponse:
+    """The pending login ended (expired, a limit reached): the page goes back to sign in."""
+    body = {"allowed": False, "ended": True, "reason": reason, "redirect": redirect}
+    return JsonResponse(body, status=status)

@@ -8,7 +8,6 @@ class AuthsignalSmsConfig(AppConfig):
     label = "authsignal_sms"
     verbose_name = "Authsignal SMS step-up"
     default_auto_field = "django.db.models.AutoField"
-    owns_last_login = False
 
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
@@ -19,8 +18,9 @@ class AuthsignalSmsConfig(AppConfig):
 
         user_logged_in.connect(on_user_logged_in, dispatch_uid="django_authsignal_sms.login")
         # django.contrib.auth connects update_last_login (for models with last_login); our
-        # receiver calls it instead, once it knows whether the login completes.
-        self.owns_last_login = user_logged_in.disconnect(dispatch_uid="update_last_login")
+        # receiver calls it instead, once it knows whether the login completes. (Listed before
+        # django.contrib.auth, the app cannot: check E011.)
+        user_logged_in.disconnect(dispatch_uid="update_last_login")
         for check in app_checks.ALL_CHECKS:
             checks.register(check, checks.Tags.security)
         # Production-only checks, like Django's own: run by ``manage.py check --deploy``.

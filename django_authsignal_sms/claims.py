@@ -12,15 +12,15 @@ import hashlib
 from django.core.cache import caches
 
 from .conf import app_settings
-from .session import Mark
+from .record import PendingRecord
 
 # Past the pending lifetime nothing can be completed anyway; the margin covers clock skew.
 MARGIN_SECONDS = 60
 
 
-def claim(mark: Mark) -> bool:
+def claim(pending: PendingRecord) -> bool:
     """True for the first caller for this pending login, False for every later one."""
-    digest = hashlib.sha256(f"{mark.user_id}\0{mark.idempotency_key}".encode()).hexdigest()
+    digest = hashlib.sha256(f"{pending.user_id}\0{pending.idempotency_key}".encode()).hexdigest()
     cache = caches[app_settings.CACHE_ALIAS]
     timeout = app_settings.PENDING_LIFETIME + MARGIN_SECONDS
     return bool(cache.add(f"authsignal_sms:claimed:{digest[:40]}", 1, timeout))

@@ -8,7 +8,7 @@ from django.contrib.messages.storage import default_storage
 from django.http import HttpRequest, HttpResponseBase
 
 
-def add_message(request: HttpRequest, response: HttpResponseBase | None, text: str) -> None:
+def add_notice(request: HttpRequest, response: HttpResponseBase, text: str) -> None:
     """A warning for the next page, whether MessageMiddleware runs before the caller or after.
 
     Without MessageMiddleware's storage on the request, the message is written to ``response``
@@ -19,7 +19,7 @@ def add_message(request: HttpRequest, response: HttpResponseBase | None, text: s
     storage = getattr(request, "_messages", None)
     if storage is not None:
         storage.add(messages.WARNING, text)
-    elif response is not None:
+    else:
         storage = default_storage(request)
         storage.add(messages.WARNING, text)
         storage.update(response)

@@ -1,4 +1,4 @@
-"""The pages that say why a sign-in did not go through: one template, a wording per reason."""
+"""The pages that say why a sign-in did not go through: a wording per reason, one template."""
 
 from __future__ import annotations
 
@@ -6,10 +6,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from . import api
 from .conf import app_settings
 
-TEMPLATE = "django_authsignal_sms/denied.html"
+TEMPLATE = "django_authsignal_sms/problem.html"
 
 # What each outcome tells the user; the template can override all of it.
 WORDING = {
@@ -65,13 +64,10 @@ WORDING = {
 }
 
 
-def problem_page(
-    request: HttpRequest, reason: str, retry_url: str, status: int, code: str = ""
-) -> HttpResponse:
-    """The page for ``reason``; for an API client the same as JSON, with ``code`` (or reason)."""
+def problem_page(request: HttpRequest, reason: str, retry_url: str, status: int) -> HttpResponse:
+    """Why a sign-in did not go through; ``django_authsignal_sms/problems/<reason>.html``
+    overrides the page for one reason, ``problem.html`` for all of them."""
     title, message = WORDING[reason]
-    if api.wants_json(request):
-        return api.refusal(code or reason, str(message), retry_url, status)
     context = {
         "reason": reason,
         "title": title,
@@ -79,4 +75,5 @@ def problem_page(
         "retry_url": retry_url,
         "help_url": app_settings.HELP_URL,
     }
-    return render(request, TEMPLATE, context, status=status)
+    templates = [f"django_authsignal_sms/problems/{reason}.html", TEMPLATE]
+    return render(request, templates, context, status=status)

@@ -5,12 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Any, cast
 
-from django.apps import apps
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import update_last_login
 from django.http import HttpRequest
 
-from . import stepup
+from . import api, flow
 from .conf import app_settings
 from .exceptions import LoginWithoutRequest
 from .log import log_event
@@ -27,18 +26,20 @@ WITHOUT_REQUEST = (
 def on_user_logged_in(
     sender: Any, request: HttpRequest | None, user: AbstractBaseUser, **kwargs: Any
 ) -> None:
+    held = False
     if request is None:
         refuse_without_request(user)
     else:
-        request = stepup.http_request(request)
+        request = api.unwrap(request)
         if should_step_up(request):
             try:
-                stepup.begin(request, user)
+                flow.start(request, user)
             except Exception as error:  # noqa: BLE001 - a bug here must not leave a half-logged-in session
-                stepup.fail_closed(request, user, error)
-    # The app stands in for Django's update_last_login (see apps.py): a login held for a code
-    # or refused leaves last_login alone; it is written once the login completes.
-    if owns_last_login() and not held(request):
+                flow.fail_closed(request, user, error)
+        held = flow.held(request) is not None
+    # The app stands in for Django's update_last_login (apps.py disconnects it): a login held
+    # for a code or refused leaves last_login alone; it is written once the login completes.
+    if hasattr(user, "last_login") and not held:
         update_last_login(sender, cast(Any, user), **kwargs)
 
 
@@ -50,15 +51,7 @@ def refuse_without_request(user: AbstractBaseUser) -> None:
     raise LoginWithoutRequest(WITHOUT_REQUEST)
 
 
-def owns_last_login() -> bool:
-    return bool(getattr(apps.get_app_config("authsignal_sms"), "owns_last_login", False))
-
-
 def should_step_up(request: HttpRequest) -> bool:
     if not app_settings.ENABLED or not hasattr(request, "session"):
         return False
-    return not getattr(request, stepup.FINALISING, False)
-
-
-def held(request: HttpRequest | None) -> bool:
-    return getattr(request, stepup.OUTCOME, None) is not None
+    return not getattr(request, flow.FINALISING, False)

@@ -1,8 +1,9 @@
-"""The pending mark: one small JSON-serialisable record in the session, and nothing else.
+"""The pending record: one small JSON-serialisable record in the session, and nothing else.
 
-A mark is written when Authsignal did not simply ALLOW a login. While it is there the session is
-not logged in (the receiver removed Django's auth keys), and the middleware steers every
-non-exempt request to the challenge page (``PENDING``) or to the denied page (the others).
+A record is written when Authsignal did not simply ALLOW a login. While it is there the session
+is not logged in (the login's auth keys were removed), and the middleware steers every
+non-exempt request to the code page (``PENDING``) or to the refusal page (the other outcomes).
+Only ``flow`` changes it; everything else reads it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from django.http import HttpRequest
 
 from .conf import app_settings
 
-SESSION_KEY = "_authsignal_sms"
+# Not django.contrib.auth.SESSION_KEY: the key of this record in the session.
+RECORD_KEY = "_authsignal_sms"
 
 PENDING = "pending"
 BLOCKED = "blocked"
@@ -30,7 +32,7 @@ OUTCOMES = (PENDING, BLOCKED, REVIEW, ERROR, NO_PHONE, SMS_ONLY, TOO_MANY)
 
 
 @dataclass
-class Mark:
+class PendingRecord:
     outcome: str
     started: float = dataclasses.field(default_factory=time.time)
     user_id: str = ""
@@ -60,7 +62,7 @@ class Mark:
         return now - self.started > app_settings.PENDING_LIFETIME
 
 
-# What each stored field must be; a record that breaks this is treated as no mark at all.
+# What each stored field must be; a record that breaks this is treated as no record at all.
 _TYPES: dict[str, tuple[type, ...]] = {
     "outcome": (str,),
     "started": (int, float),
@@ -82,36 +84,36 @@ _TYPES: dict[str, tuple[type, ...]] = {
 }
 
 
-def read_mark(request: HttpRequest) -> Mark | None:
-    """The session's mark, or ``None``; a damaged record counts as none."""
-    raw = request.session.get(SESSION_KEY)
+def read(request: HttpRequest) -> PendingRecord | None:
+    """The session's record, or ``None``; a damaged record counts as none."""
+    raw = request.session.get(RECORD_KEY)
     if not isinstance(raw, dict) or raw.get("outcome") not in OUTCOMES:
         return None
     fields = {key: value for key, value in raw.items() if key in _TYPES}
     if not all(isinstance(value, _TYPES[key]) for key, value in fields.items()):
         return None
-    return Mark(**fields)
+    return PendingRecord(**fields)
 
 
-def save_mark(request: HttpRequest, mark: Mark) -> None:
-    request.session[SESSION_KEY] = dataclasses.asdict(mark)
+def write(request: HttpRequest, record: PendingRecord) -> None:
+    request.session[RECORD_KEY] = dataclasses.asdict(record)
 
 
-def consume_mark(request: HttpRequest) -> Mark | None:
-    """Remove the mark and return what it was: a mark serves one attempt only."""
-    mark = read_mark(request)
-    request.session.pop(SESSION_KEY, None)
-    return mark
+def remove(request: HttpRequest) -> PendingRecord | None:
+    """Remove the record and return what it was: a record serves one attempt only."""
+    record = read(request)
+    request.session.pop(RECORD_KEY, None)
+    return record
 
 
-def has_mark(request: HttpRequest) -> bool:
+def present(request: HttpRequest) -> bool:
     """Cheap: a request without a session cookie has no stored session to read."""
     session = getattr(request, "session", None)
     if session is None or session.session_key is None:
         return False
-    return SESSION_KEY in session
+    return RECORD_KEY in session
 
 
-def serialised_size(mark: Mark) -> int:
-    data: dict[str, Any] = {SESSION_KEY: dataclasses.asdict(mark)}
+def serialised_size(record: PendingRecord) -> int:
+    data: dict[str, Any] = {RECORD_KEY: dataclasses.asdict(record)}
     return len(JSONSerializer().dumps(data))

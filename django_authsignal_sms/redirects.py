@@ -1,4 +1,4 @@
-"""Where the gate sends people, and which ``next`` URLs are safe to keep."""
+"""Where people are sent, and which ``next`` URLs are safe to keep."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ from django.shortcuts import resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from .session import Mark
+from .record import PendingRecord
+
+# The URL names of login views: a login made there is retried there.
+LOGIN_URL_NAMES = {"login", "account_login"}
 
 
 def safe_next(request: HttpRequest, url: str | None) -> str:
@@ -23,22 +26,30 @@ def safe_next(request: HttpRequest, url: str | None) -> str:
     return url if allowed else ""
 
 
-def challenge_url(next_url: str) -> str:
+def code_page(next_url: str) -> str:
     return _with_next(reverse("authsignal_sms:challenge"), next_url)
 
 
-def denied_url() -> str:
+def refusal_page() -> str:
     return reverse("authsignal_sms:denied")
 
 
-def retry_url(mark: Mark | None) -> str:
+def login_page_of(request: HttpRequest) -> str:
+    """The login page this login was made on, to try again there; else ``LOGIN_URL``."""
+    match = request.resolver_match
+    if match is not None and match.url_name in LOGIN_URL_NAMES:
+        return request.path
+    return resolve_url(settings.LOGIN_URL)
+
+
+def back_to_login(record: PendingRecord | None) -> str:
     """The login page to go back to, keeping where the user was heading."""
-    if mark is None:
+    if record is None:
         return resolve_url(settings.LOGIN_URL)
-    return _with_next(mark.retry_url or resolve_url(settings.LOGIN_URL), mark.next_url)
+    return _with_next(record.retry_url or resolve_url(settings.LOGIN_URL), record.next_url)
 
 
-def after_login_url() -> str:
+def after_login() -> str:
     return resolve_url(settings.LOGIN_REDIRECT_URL)
 
 

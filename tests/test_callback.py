@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 from django.contrib.auth import SESSION_KEY
@@ -45,8 +44,11 @@ def test_valid_token_completes_the_login(pending, user, authsignal):
 
 
 def test_the_session_key_differs_before_password_and_after_code(client, user, authsignal):
-    client.get("/accounts/login/")
-    before_password = client.cookies["sessionid"].value if "sessionid" in client.cookies else None
+    session = client.session  # a session from before the login (a cart, a language...)
+    session["visited"] = True
+    session.save()
+    before_password = client.cookies["sessionid"].value
+    assert before_password
     authsignal.on_track("CHALLENGE_REQUIRED")
     log_in(client)
     after_password = client.session.session_key
@@ -75,14 +77,6 @@ def test_each_failing_check_refuses_alone(pending, user, authsignal, overrides, 
     assert pending_mark(pending) is None
     assert pending.get("/protected/").status_code == 302
     assert f"reason={reason}" in caplog.text
-
-
-def test_a_token_works_once(pending, user):
-    assert finish(pending).status_code == 302
-    pending.post("/accounts/logout/")
-    replay = finish(pending)
-    assert replay.status_code == 400
-    assert SESSION_KEY not in pending.session
 
 
 def test_a_token_from_another_login_is_refused(client, user, authsignal):
@@ -115,15 +109,6 @@ def test_no_pending_mark(client, user, authsignal):
     assert response.status_code == 400
     assert b"No sign-in waiting" in response.content
     assert SESSION_KEY not in client.session
-
-
-def test_expired_mark(pending, settings):
-    session = pending.session
-    session["_authsignal_sms"]["started"] = time.time() - 601
-    session.save()
-    response = finish(pending)
-    assert response.status_code == 400
-    assert SESSION_KEY not in pending.session
 
 
 def test_off_site_next_is_ignored(pending):

@@ -19,7 +19,7 @@ import pytest
 from bench import harness
 from bench.load import prepare_emulator, run_logins
 from bench.mfa_client import Browser
-from django_authsignal_sms.session import SESSION_KEY, Mark, serialised_size
+from django_authsignal_sms.record import RECORD_KEY, PendingRecord, serialised_size
 
 CONCURRENT = 40
 SEQUENTIAL = 100
@@ -106,7 +106,7 @@ def test_the_pending_mark_is_small_and_gone_after_the_callback(site, emulator_pr
         assert stored is not None
         session, _size = stored
         assert AUTH_USER_KEY not in session  # pending: not logged in
-        mark = Mark(**session[SESSION_KEY])
+        mark = PendingRecord(**session[RECORD_KEY])
         assert mark.is_pending and mark.user_id == user.user_id
         assert serialised_size(mark) <= 1024
 
@@ -119,7 +119,7 @@ def test_the_pending_mark_is_small_and_gone_after_the_callback(site, emulator_pr
     assert site.read_session(pending.session_key) is None  # the pending session is deleted
     final = site.read_session(new_key)
     assert final is not None
-    assert SESSION_KEY not in final[0]
+    assert RECORD_KEY not in final[0]
     assert final[0][AUTH_USER_KEY] == user.user_id
 
 

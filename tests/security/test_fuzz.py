@@ -15,8 +15,8 @@ from django.test import Client
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from django_authsignal_sms.session import Mark
-from django_authsignal_sms.views import TOKEN_MAX_LENGTH
+from django_authsignal_sms.record import PendingRecord
+from django_authsignal_sms.verdict import TOKEN_MAX_LENGTH
 from tests.conftest import pending_mark
 from tests.security.conftest import examples
 
@@ -108,7 +108,7 @@ def browser_in(state, user, enforce_csrf):
     if state == "none":
         return browser
     if state == "pending":
-        mark = Mark(
+        mark = PendingRecord(
             outcome="pending",
             user_id=str(user.pk),
             backend="django.contrib.auth.backends.ModelBackend",
@@ -120,7 +120,7 @@ def browser_in(state, user, enforce_csrf):
             retry_url="/accounts/login/",
         )
     else:
-        mark = Mark(outcome="blocked", retry_url="/accounts/login/")
+        mark = PendingRecord(outcome="blocked", retry_url="/accounts/login/")
     session = browser.session
     session["_authsignal_sms"] = dataclasses.asdict(mark)
     session.save()

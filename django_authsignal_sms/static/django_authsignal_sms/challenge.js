@@ -103,8 +103,8 @@
         channel = newChannel || channel;
         return send();
       }
-      if (answer.redirect) {
-        fail(MESSAGES.too_many);
+      if (answer.ended) {
+        fail(answer.reason === "expired" ? MESSAGES.expired : MESSAGES.too_many);
         window.location.assign(answer.redirect);
       } else if (answer.reason === "cooldown") {
         cooldown(answer.wait);
@@ -120,7 +120,7 @@
     postToServer(config.failedUrl).then(function (answer) {
       if (answer.ended) {
         el("verify").disabled = true;
-        fail(MESSAGES.MAX_ATTEMPTS_EXCEEDED);
+        fail(answer.reason === "expired" ? MESSAGES.expired : MESSAGES.MAX_ATTEMPTS_EXCEEDED);
         window.location.assign(answer.redirect);
       }
     }, function () {});

@@ -1,0 +1,44 @@
+"""Turning the flow's outcomes into responses: a page or a redirect, or JSON for API clients."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponseBase, HttpResponseRedirect, JsonResponse
+
+from . import api
+from .flow import Outcome
+from .notices import add_notice
+from .pages import WORDING, problem_page
+
+
+def respond(request: HttpRequest, outcome: Outcome, json: bool) -> HttpResponseBase:
+    """The response for ``outcome``; the code page is rendered by its view."""
+    response = _json(outcome) if json else _page(request, outcome)
+    if outcome.notice:
+        add_notice(request, response, outcome.notice)
+    return response
+
+
+def _page(request: HttpRequest, outcome: Outcome) -> HttpResponseBase:
+    if outcome.kind == "refused":
+        return problem_page(request, outcome.reason, outcome.url, outcome.status)
+    return HttpResponseRedirect(outcome.url)
+
+
+def _json(outcome: Outcome) -> HttpResponseBase:
+    if outcome.kind == "verify" and outcome.record is not None:
+        return api.verification_needed(outcome.record)
+    if outcome.kind == "refused":
+        return problem_json(outcome)
+    if outcome.kind == "ended":
+        return api.ended(outcome.reason, outcome.url, outcome.status)
+    if outcome.kind == "signed_in":
+        return api.signed_in(outcome.url)
+    if outcome.kind in ("resend", "counted"):
+        return JsonResponse(outcome.data, status=outcome.status)
+    return HttpResponseRedirect(outcome.url)
+
+
+def problem_json(outcome: Outcome) -> JsonResponse:
+    _title, detail = WORDING[outcome.reason]
+    code = str(outcome.data.get("code") or outcome.reason)
+    return api.refusal(code, str(detail), outcome.url, outcome.status)
