@@ -11,13 +11,9 @@ raising hides every other message.
 
 from __future__ import annotations
 
-import ipaddress
-import re
-import socket
-import unicodedata
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from django.apps import apps
 from django.conf import settings
@@ -26,6 +22,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.module_loading import import_string
 
 from .conf import DEFAULTS, ENROLLMENT_POLICIES, ON_REVIEW_CHOICES, _option, app_settings
+from .testing.loopback import reaches_this_machine
 
 APP = "django_authsignal_sms"
 AUTH_APP = "django.contrib.auth"
@@ -46,15 +43,6 @@ NON_NEGATIVE_NUMBERS = ("RESEND_COOLDOWN", "MAX_PENDING_PER_USER", "MAX_PENDING_
 STRING_LISTS = ("EXEMPT_URLS", "EXEMPT_URL_NAMES", "LOGOUT_URL_NAMES")
 BOOLEANS = ("ENABLED", "FAIL_OPEN", "WHATSAPP", "ALLOW_LOGIN_WITHOUT_REQUEST")
 NON_EMPTY_STRINGS = ("ACTION", "PHONE_NUMBER", "BROWSER_SDK_URL", "DEVICE_ID_COOKIE", "CACHE_ALIAS")
-
-# Names that always mean this machine (RFC 6761 reserves localhost and *.localhost).
-LOCAL_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
-# 0.0.0.0/8 is "this host on this network" (RFC 1122): connecting to 0.0.0.0 reaches this machine.
-THIS_NETWORK = ipaddress.IPv4Network("0.0.0.0/8")
-# What inet_aton (and so the HTTP client's resolver) takes as an IPv4 address: 127.1, 0x7f.1...
-SHORT_IPV4 = re.compile(r"[0-9a-fx.]+")
-# Dots that IDNA maps to "." (ideographic, fullwidth, halfwidth).
-IDNA_DOTS = ("\u3002", "\uff0e", "\uff61")
 
 DRF_BASIC = "rest_framework.authentication.BasicAuthentication"
 REMOTE_USER = (
@@ -510,7 +498,7 @@ def check_emulator_in_production(**kwargs: Any) -> list[CheckMessage]:
             id="authsignal_sms.E010",
         )
         for name, url in urls
-        if (host := _url_host(url)) and points_at_this_machine(host)
+        if (host := _url_host(url)) and reaches_this_machine(host)
     ]
 
 
@@ -519,44 +507,6 @@ def _url_host(url: str) -> str:
         return urlsplit(url).hostname or ""
     except ValueError:  # E003 reports a URL that does not parse
         return ""
-
-
-def points_at_this_machine(host: str) -> bool:
-    """Whether a URL's host reaches this machine: parsed as an address, not compared as a string.
-
-    localhost and *.localhost (with or without the trailing dot), loopback and unspecified
-    addresses in any spelling the resolver accepts (127.0.0.2, 127.1, 0x7f.1, 0.0.0.0, ::1, ::,
-    ::ffff:127.0.0.1).
-    """
-    name = unicodedata.normalize("NFKC", unquote(host)).lower()
-    for dot in IDNA_DOTS:
-        name = name.replace(dot, ".")
-    name = name.strip("[]").rstrip(".")
-    if name in LOCAL_NAMES or name.endswith(".localhost"):
-        return True
-    address = _ip_address(name)
-    if isinstance(address, ipaddress.IPv6Address):
-        if address.is_loopback or address.is_unspecified:
-            return True
-        # IPv4-mapped (::ffff:127.0.0.1) and IPv4-compatible (::127.0.0.1) forms.
-        embedded = address.ipv4_mapped
-        if embedded is None and int(address) >> 32 == 0:
-            embedded = ipaddress.IPv4Address(int(address))
-        address = embedded
-    return address is not None and (address.is_loopback or address in THIS_NETWORK)
-
-
-def _ip_address(name: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    try:
-        return ipaddress.ip_address(name.partition("%")[0])  # without an IPv6 zone id
-    except ValueError:
-        pass
-    if not SHORT_IPV4.fullmatch(name):
-        return None
-    try:
-        return ipaddress.IPv4Address(socket.inet_aton(name))
-    except OSError:
-        return None
 
 
 def check_disabled_in_production(**kwargs: Any) -> list[CheckMessage]:

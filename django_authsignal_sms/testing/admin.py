@@ -11,14 +11,13 @@ guarded: the browser SDK calls /v1/client/* from the site's origin by design.
 
 from __future__ import annotations
 
-import ipaddress
-import re
 import threading
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from .loopback import is_loopback_authority
 from .state import ApiError, Reply, Request, invalid_request, iso
 from .tenant import Rules
 
@@ -27,9 +26,6 @@ if TYPE_CHECKING:
     from .server import EmulatorServer
 
 ADMIN_PREFIX = "/_emulator"
-# host[:port], host being a bracketed IPv6 literal or anything without ":" and brackets.
-AUTHORITY = re.compile(r"(?P<host>\[[0-9A-Fa-f:.]+\]|[^:\[\]]+)(?::\d{1,5})?")
-DOTTED_QUAD = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 # Fault modes that replace the route entirely; the others alter the route's real reply.
 BEFORE_ROUTE = ("timeout", "refuse", "status:500", "status:503", "status:401", "status:429", "html")
 AFTER_ROUTE = ("missing_fields", "unknown_state", "charset")
@@ -149,22 +145,6 @@ def check_admin_request(netloc: str, headers: Mapping[str, str]) -> None:
             f"The /_emulator/ pages refuse requests sent by a web page from {origin!r}: "
             "only pages served from a loopback address may call them."
         )
-
-
-def is_loopback_authority(authority: str) -> bool:
-    """A loopback literal with an optional port: 127.0.0.0/8, localhost or [::1]."""
-    match = AUTHORITY.fullmatch(authority)
-    if match is None:
-        return False
-    host = match["host"]
-    if host.lower() == "localhost":
-        return True
-    try:
-        if host.startswith("["):
-            return ipaddress.IPv6Address(host[1:-1]).is_loopback
-        return bool(DOTTED_QUAD.fullmatch(host)) and ipaddress.IPv4Address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _is_loopback_origin(origin: str) -> bool:

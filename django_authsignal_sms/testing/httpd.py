@@ -4,7 +4,6 @@ the loop that serves it from a thread or from the caller until stop()."""
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import json
 import logging
 import select
@@ -15,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
 from .dispatch import JSON, Outcome, dispatch
+from .loopback import is_loopback_literal
 from .state import Counters, envelope
 
 if TYPE_CHECKING:
@@ -36,16 +36,12 @@ ERROR_CODES = {
 
 def loopback(host: str) -> tuple[int, str, str]:
     """Address family, address to bind and host for URLs; anything not loopback is refused."""
-    if host == "localhost":
-        return socket.AF_INET, "127.0.0.1", "127.0.0.1"
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        address = None
-    if address is None or not address.is_loopback:
+    if not is_loopback_literal(host):
         raise ValueError(f"The emulator only listens on loopback addresses, not {host!r}.")
-    if address.version == 6:
-        return socket.AF_INET6, host, f"[{host}]"
+    if host.lower() == "localhost":
+        return socket.AF_INET, "127.0.0.1", "127.0.0.1"
+    if ":" in host:
+        return socket.AF_INET6, host.strip("[]"), f"[{host.strip('[]')}]"
     return socket.AF_INET, host, host
 
 
