@@ -28,10 +28,12 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import harness, inprocess
-from .harness import BenchUser, Emulator, Site
-from .load import Run, percentile, prepare_emulator, run_logins
-from .mfa_client import STEPS, Browser
+from tests.load import harness
+from tests.load.browser import STEPS, Browser, Run, pending_footprint, run_logins
+from tests.load.harness import Emulator, Site, SiteUser, prepare_emulator
+
+from . import inprocess
+from .load import percentile
 
 CONCURRENCY = (1, 4, 16)
 
@@ -101,7 +103,7 @@ class Batch:
 def batch(
     site: Site,
     emulator: Emulator,
-    users: Sequence[BenchUser],
+    users: Sequence[SiteUser],
     concurrency: int,
     kind: str = "mfa",
 ) -> Batch:
@@ -202,7 +204,7 @@ def section_whole_login(
             say(line)
 
 
-def section_traffic(site: Site, emulator: Emulator, users: Sequence[BenchUser]) -> None:
+def section_traffic(site: Site, emulator: Emulator, users: Sequence[SiteUser]) -> None:
     """100 sequential logins on a fresh one-worker site; every 10th user gets ALLOW."""
     allow = {user.username for index, user in enumerate(users) if index % 10 == 9}
     prepare_emulator(emulator, users, rules={"users": dict.fromkeys(allow, "ALLOW")})
@@ -245,7 +247,7 @@ def section_traffic(site: Site, emulator: Emulator, users: Sequence[BenchUser]) 
     )
 
 
-def section_costs(emulator: Emulator, users: Sequence[BenchUser], logins: int) -> None:
+def section_costs(emulator: Emulator, users: Sequence[SiteUser], logins: int) -> None:
     """In-process, db sessions: queries (writes) and median CPU of each server-side step."""
     prepare_emulator(emulator, users, enrolled_every=1)
     runs: dict[str, list[list[inprocess.StepCost]]] = {"mfa": [], "plain": []}
@@ -282,31 +284,22 @@ def section_costs(emulator: Emulator, users: Sequence[BenchUser], logins: int) -
         say(f"      {step:<16} {mfa[0]:>21} {mfa[1]:>7.2f}   {plain_text}")
 
 
-def section_footprint(sites: Sequence[Site], emulator: Emulator, users: Sequence[BenchUser]):
-    from django_authsignal_sms.record import RECORD_KEY, PendingRecord, serialised_size
+def section_footprint(sites: Sequence[Site], emulator: Emulator, users: Sequence[SiteUser]):
+    from django_authsignal_sms.record import RECORD_KEY, serialised_size
 
     say("5. Session footprint of a pending login (a real login through gunicorn)")
     for site, user in zip(sites, users, strict=True):
         prepare_emulator(emulator, [user])
-        with Browser(site.url, emulator.url, user) as browser:
-            pending = browser.login(stop_when_pending=True)
-            assert pending.session_key, pending.error
-            stored = site.read_session(pending.session_key)
-            assert stored is not None
-            session, stored_bytes = stored
-            mark = PendingRecord(**session[RECORD_KEY])
-            assert browser.challenge is not None
-            page = browser.challenge
-            signed_in = browser.open_protected(browser.finish_challenge(page))
-            new_key = browser.session_key()
-            after = site.read_session(new_key) if new_key else None
-        old_gone = site.read_session(pending.session_key) is None
+        footprint = pending_footprint(site, emulator.url, user)
+        after = footprint.new_session
         say(
-            f"   {site.sessions + ' sessions':<16} pending mark {serialised_size(mark)} B "
-            f"serialised (limit 1024), whole pending session {stored_bytes} B stored; "
-            f"after the callback: signed in as {signed_in == user.username}, "
+            f"   {site.sessions + ' sessions':<16} pending mark "
+            f"{serialised_size(footprint.record)} B serialised (limit 1024), whole pending "
+            f"session {footprint.pending_bytes} B stored; after the callback: signed in as "
+            f"{footprint.signed_in_as == user.username}, "
             f"mark in the new session {after is not None and RECORD_KEY in after[0]}, "
-            f"old session deleted {old_gone}, new session {after[1] if after else '?'} B"
+            f"old session deleted {footprint.pending_session_after is None}, "
+            f"new session {after[1] if after else '?'} B"
         )
 
 

@@ -20,8 +20,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from . import harness
-from .harness import EXAMPLE_DIR, SiteData
+from tests.load import harness
+from tests.load.harness import EXAMPLE_DIR, SiteData
 
 APP_MIDDLEWARE = "django_authsignal_sms.middleware.AuthsignalSmsMiddleware"
 DB_SESSIONS = "django.contrib.sessions.backends.db"
@@ -44,7 +44,7 @@ def setup_django(data: SiteData) -> None:
             "AUTHSIGNAL_TENANT_ID": harness.EMULATOR_TENANT_ID,
             "AUTHSIGNAL_SECRET_KEY": harness.EMULATOR_SECRET_KEY,
             "AUTHSIGNAL_SMS_ENABLED": "true",
-            "BENCH_PASSWORD_HASHER": data.hasher,
+            "LOAD_PASSWORD_HASHER": data.hasher,
             "DATABASE_URL": data.database_url,
             "SESSION_ENGINE": DB_SESSIONS,
             "CACHE_URL": "locmemcache://",
@@ -100,27 +100,19 @@ def authenticated_session(engine: str, user: Any) -> str:
     )
 
 
-def pending_mark(user: Any) -> Any:
-    from django_authsignal_sms.record import PENDING, PendingRecord
+def pending_session(engine: str, user: Any) -> str:
+    """A stored session with the record of a pending login, as the flow writes it."""
+    from django_authsignal_sms.record import RECORD_KEY
+    from tests.records import make_record
 
-    return PendingRecord(
-        outcome=PENDING,
+    record = make_record(
         user_id=str(user.pk),
-        backend="django.contrib.auth.backends.ModelBackend",
         token=TOKEN,
         idempotency_key=str(uuid.uuid4()),
-        action="signIn",
         masked_phone="+64*******99",
-        next_url="/protected/",
-        retry_url="/accounts/login/",
         sent_at=time.time(),
     )
-
-
-def pending_session(engine: str, user: Any) -> str:
-    from django_authsignal_sms.record import RECORD_KEY
-
-    return make_session(engine, {RECORD_KEY: dataclasses.asdict(pending_mark(user))})
+    return make_session(engine, {RECORD_KEY: dataclasses.asdict(record)})
 
 
 def request_maker(path: str, session_key: str | None) -> Callable[[], Any]:
@@ -343,7 +335,7 @@ def pending_path(rounds: int, seconds: float) -> list[Pair]:
     ]
 
 
-# Database work and CPU per login (the flow of mfa_client, through django.test.Client)
+# Database work and CPU per login (the flow of tests/load/browser.py, through django.test.Client)
 
 
 @dataclass
@@ -355,14 +347,14 @@ class StepCost:
     cpu_ms: float  # this process's CPU for the request: the site's work (Authsignal runs apart)
 
 
-def login_costs(emulator: Any, user: harness.BenchUser, *, app_enabled: bool) -> list[StepCost]:
+def login_costs(emulator: Any, user: harness.SiteUser, *, app_enabled: bool) -> list[StepCost]:
     """Queries and CPU of each server-side step of one login (db sessions), app on or off."""
     from django.conf import settings
     from django.db import connection
     from django.test import Client, override_settings
     from django.test.utils import CaptureQueriesContext
 
-    from .mfa_client import Browser, read_challenge_page
+    from tests.load.browser import Browser, read_challenge_page
 
     options = {**settings.AUTHSIGNAL_SMS, "ENABLED": app_enabled}
     steps: list[StepCost] = []

@@ -3,7 +3,7 @@
     python -m bench.load --users 200 --workers 4 --sessions redis
 
 Starts Redis (for ``--sessions redis``), the Authsignal emulator and gunicorn, then logs in
-``--users`` distinct users at once, each in its own browser (bench/mfa_client.py), and prints
+``--users`` distinct users at once, each in its own browser (tests/load/browser.py), and prints
 what happened: completed, errors, logged in as someone else (must be 0), wall time, logins/s
 and p50/p99 per step. Exits 1 unless every login ended signed in as its own user.
 """
@@ -13,50 +13,12 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import threading
-import time
-from collections import Counter
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass
 from pathlib import Path
 
-from . import harness
-from .harness import BenchUser, Emulator
-from .mfa_client import STEPS, Browser, LoginResult
-
-
-@dataclass
-class Run:
-    results: list[LoginResult]
-    wall: float
-    concurrency: int
-
-    @property
-    def completed(self) -> int:
-        return sum(result.completed for result in self.results)
-
-    @property
-    def errors(self) -> list[LoginResult]:
-        return [result for result in self.results if result.error is not None]
-
-    @property
-    def wrong_user(self) -> int:
-        return sum(result.wrong_user for result in self.results)
-
-    @property
-    def logins_per_second(self) -> float:
-        return self.completed / self.wall if self.wall else 0.0
-
-    def step_times(self, step: str) -> list[float]:
-        return [r.steps[step] for r in self.results if r.completed and step in r.steps]
-
-    def total_times(self) -> list[float]:
-        return [result.total for result in self.results if result.completed]
-
-    def paths(self) -> Counter[str]:
-        return Counter(result.path for result in self.results)
+from tests.load import harness
+from tests.load.browser import STEPS, Run, run_logins
 
 
 def percentile(values: Sequence[float], fraction: float) -> float:
@@ -66,64 +28,6 @@ def percentile(values: Sequence[float], fraction: float) -> float:
     ordered = sorted(values)
     rank = max(1, min(len(ordered), round(fraction * len(ordered) + 0.5)))
     return ordered[rank - 1]
-
-
-def prepare_emulator(
-    emulator: Emulator,
-    users: Sequence[BenchUser],
-    *,
-    enrolled_every: int = 2,
-    rules: dict[str, object] | None = None,
-) -> None:
-    """A clean emulator (state, outbox, rate limits); every ``enrolled_every``-th user already
-    has a verified SMS authenticator, the others are enrolled by the site at their first login."""
-    emulator.reset()
-    if rules is not None:
-        emulator.set_rules(rules)
-    if enrolled_every:
-        for index, user in enumerate(users):
-            if index % enrolled_every == 0:
-                emulator.enroll(user.user_id, user.phone)
-
-
-def run_logins(
-    site_url: str,
-    emulator_url: str,
-    users: Sequence[BenchUser],
-    *,
-    concurrency: int | None = None,
-    login: Callable[[Browser], LoginResult] = Browser.login,
-    preflight: bool = True,
-) -> Run:
-    """Log each user in once, ``concurrency`` at a time (all at once by default).
-
-    The browsers start together (a barrier), so the first wave really is concurrent.
-    """
-    concurrency = max(1, min(concurrency or len(users), len(users)))
-    barrier = threading.Barrier(concurrency)
-    queue = list(users)
-    lock = threading.Lock()
-    results: list[LoginResult] = []
-
-    def worker() -> None:
-        barrier.wait()
-        while True:
-            with lock:
-                if not queue:
-                    return
-                user = queue.pop(0)
-            with Browser(site_url, emulator_url, user, preflight=preflight) as browser:
-                result = login(browser)
-            with lock:
-                results.append(result)
-
-    with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        started = time.perf_counter()
-        futures = [pool.submit(worker) for _ in range(concurrency)]
-        for future in futures:
-            future.result()
-        wall = time.perf_counter() - started
-    return Run(results, wall, concurrency)
 
 
 def format_run(run: Run, title: str) -> str:
@@ -182,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 data, emulator, workers=args.workers, sessions=args.sessions, redis=redis
             )
         )
-        prepare_emulator(emulator, data.users, enrolled_every=args.enrolled_every)
+        harness.prepare_emulator(emulator, data.users, enrolled_every=args.enrolled_every)
         before = emulator.stats()
         run = run_logins(site.url, emulator.url, data.users, concurrency=args.concurrency)
         traffic = harness.diff_stats(before, emulator.stats())

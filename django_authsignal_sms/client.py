@@ -9,6 +9,7 @@ raises ``AttributeError``, and keys are sent as given (so they must be camelCase
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -78,7 +79,21 @@ def _sdk_client(api_url: str, secret_key: str, timeout: float) -> AuthsignalClie
     adapter = TimeoutAdapter(timeout)
     client.session.mount("http://", adapter)
     client.session.mount("https://", adapter)
+    _settle_environment(client.session, api_url)
     return client
+
+
+def _settle_environment(session: requests.Session, api_url: str) -> None:
+    """Read proxy and CA-bundle settings for ``api_url`` from the environment once, now.
+
+    ``requests`` would read them again on every call (``trust_env``): the same answer for a
+    fixed environment, at a cost on every login.
+    """
+    session.proxies.update(requests.utils.get_environ_proxies(api_url))
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    if bundle and session.verify is True:
+        session.verify = bundle
+    session.trust_env = False
 
 
 def get_sdk_client() -> AuthsignalClient:

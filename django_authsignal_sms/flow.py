@@ -277,25 +277,27 @@ def open_refusal_page(request: HttpRequest) -> Outcome:
 
 
 def open_code_page(request: HttpRequest, send_now: bool) -> Outcome:
-    """The code page; the first GET of a pending login sends the code (HEAD never does)."""
+    """The code page, from the record alone: no query, no write.
+
+    Until the page's script has reported its first send (``count_resend(first=True)``), the
+    page offers to send it; a page whose script never ran has used nothing up. HEAD never
+    sends. The user is checked where it matters, at the callback.
+    """
     current, ended = _live(request)
     if current is None:
         return ended
-    if pending_user(current) is None:
-        return _end(request, current, "user_gone", Outcome("refused", "no_pending", 400))
     auto_send = send_now and current.sent_at is None
-    if auto_send:
-        current.sent_at = time.time()
-        record.write(request, current)
     data = {"auto_send": auto_send, "resend_wait": 0 if auto_send else _cooldown_left(current)}
     return Outcome("code_page", record=current, data=data)
 
 
-def count_resend(request: HttpRequest) -> Outcome:
-    """Whether the page may ask Authsignal for another code now."""
+def count_resend(request: HttpRequest, first: bool = False) -> Outcome:
+    """Whether the page may ask Authsignal for a code now: the first one, or another."""
     current, ended = _live(request)
     if current is None:
         return ended
+    if first:
+        return _first_send(request, current)
     wait = _cooldown_left(current)
     if wait > 0:
         data = {"allowed": False, "reason": "cooldown", "wait": wait}
@@ -308,6 +310,16 @@ def count_resend(request: HttpRequest) -> Outcome:
     record.write(request, current)
     cooldown = app_settings.RESEND_COOLDOWN
     return Outcome("resend", data={"allowed": True, "cooldown": cooldown})
+
+
+def _first_send(request: HttpRequest, current: PendingRecord) -> Outcome:
+    """The page's automatic send: once per pending login (a reload or a second tab waits)."""
+    if current.sent_at is not None:
+        data = {"allowed": False, "reason": "already_sent", "wait": _cooldown_left(current)}
+        return Outcome("resend", "already_sent", 409, data=data)
+    current.sent_at = time.time()
+    record.write(request, current)
+    return Outcome("resend", data={"allowed": True, "cooldown": app_settings.RESEND_COOLDOWN})
 
 
 def count_failure(request: HttpRequest) -> Outcome:

@@ -55,7 +55,9 @@ class AuthsignalSmsMiddleware:
 
     def gate(self, request: HttpRequest) -> HttpResponseBase | None:
         """A response for a session with a record on a non-exempt URL; ``None`` lets it on."""
-        if not app_settings.ENABLED or not record.present(request):
+        if not app_settings.ENABLED or not record.signalled(request):
+            return None
+        if not record.present(request):
             return None
         match = _resolve(request)
         view_name = match.view_name if match else None
@@ -71,13 +73,18 @@ class AuthsignalSmsMiddleware:
         return None if outcome is None else respond(request, outcome, json)
 
     def after_view(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
-        """Replace the login view's response when its login was held back or refused."""
-        json = api.wants_json(request)
-        outcome = flow.after_login_view(request, response.get("Location"), json)
-        if outcome is None:
-            return response
-        request.user = AnonymousUser()
-        return respond(request, outcome, json)
+        """Replace the login view's response when its login was held back or refused; keep
+        the marker cookie in step with the record."""
+        held = flow.held(request) is not None
+        if held:
+            json = api.wants_json(request)
+            outcome = flow.after_login_view(request, response.get("Location"), json)
+            assert outcome is not None
+            request.user = AnonymousUser()
+            response = respond(request, outcome, json)
+        if held or record.signalled(request):
+            record.sync_marker(request, response)
+        return response
 
     def is_exempt(self, request: HttpRequest, view_name: str | None) -> bool:
         """Static and media files, the app's own pages, and the configured exemptions."""

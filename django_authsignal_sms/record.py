@@ -13,13 +13,16 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.signing import JSONSerializer
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseBase
 
 from .conf import app_settings
 
 # Not django.contrib.auth.SESSION_KEY: the key of this record in the session.
 RECORD_KEY = "_authsignal_sms"
+# A cookie that says "this session has a record": the gate reads the session only then.
+MARKER_COOKIE = "authsignal_sms_pending"
 
 PENDING = "pending"
 BLOCKED = "blocked"
@@ -112,6 +115,39 @@ def present(request: HttpRequest) -> bool:
     if session is None or session.session_key is None:
         return False
     return RECORD_KEY in session
+
+
+def signalled(request: HttpRequest) -> bool:
+    """Whether the request carries the marker cookie set beside a record.
+
+    Free: no session read, so no query and no ``Vary: Cookie`` for the great majority of
+    requests. The session stays the authority: a request that drops the marker is only not
+    steered, and it is anonymous all the same (the held login's auth keys are gone).
+    """
+    return MARKER_COOKIE in request.COOKIES
+
+
+def sync_marker(request: HttpRequest, response: HttpResponseBase) -> None:
+    """Set the marker cookie while the session has a record; delete it once it has none."""
+    # Not ``present``: a session flushed by a refusal has no key until it is saved.
+    has_record = RECORD_KEY in request.session
+    if has_record and not signalled(request):
+        response.set_cookie(
+            MARKER_COOKIE,
+            "1",
+            path=settings.SESSION_COOKIE_PATH,
+            domain=settings.SESSION_COOKIE_DOMAIN,
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite=settings.SESSION_COOKIE_SAMESITE,
+        )
+    elif not has_record and signalled(request):
+        response.delete_cookie(
+            MARKER_COOKIE,
+            path=settings.SESSION_COOKIE_PATH,
+            domain=settings.SESSION_COOKIE_DOMAIN,
+            samesite=settings.SESSION_COOKIE_SAMESITE,
+        )
 
 
 def serialised_size(record: PendingRecord) -> int:

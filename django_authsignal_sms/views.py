@@ -84,10 +84,11 @@ class CallbackView(PendingPostView):
 
 
 class ResendView(PendingPostView):
-    """Says whether the page may ask Authsignal for another code, and counts it."""
+    """Says whether the page may ask Authsignal for a code (``first=1``: the automatic one),
+    and counts it."""
 
     def outcome(self, request: HttpRequest) -> Outcome:
-        return flow.count_resend(request)
+        return flow.count_resend(request, first=request.POST.get("first") == "1")
 
 
 class FailedView(PendingPostView):

@@ -1,14 +1,19 @@
 """One headless Chromium (Debian's, driven by Playwright) for every browser test of the run.
 
-Playwright's sync API allows one instance per thread, so all browser tests share this one.
+Playwright's sync API allows one instance per thread, so all browser tests share this one, and
+each of them is marked ``browser`` (checked at collection).
 Missing Chromium, SDK bundle or Playwright: the tests are skipped with the reason, or fail when
 AUTHSIGNAL_SMS_REQUIRE_BROWSER=1 (CI).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -47,6 +52,49 @@ def skip_or_fail_without_browser() -> None:
         pytest.fail(f"browser tests are required here (AUTHSIGNAL_SMS_REQUIRE_BROWSER=1): {reason}")
     if reason:
         pytest.skip(reason)
+
+
+@contextlib.contextmanager
+def sdk_page_server(html: bytes) -> Iterator[str]:
+    """Serve ``html`` at / and the npm SDK bundle at /authsignal.js on a free loopback port: a
+    page on its own origin, so every SDK call is cross-origin. Yields the page's URL."""
+    skip_or_fail_without_browser()
+
+    class PageHandler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path == "/authsignal.js":
+                body, content_type = SDK_BUNDLE.read_bytes(), "text/javascript"
+            else:
+                body, content_type = html, "text/html; charset=utf-8"
+            self.send_response(200)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), PageHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def pytest_collection_modifyitems(items):
+    """Every test that starts Chromium carries the ``browser`` marker, so ``-m "not browser"``
+    (the fast loop) never starts it."""
+    unmarked = [
+        item.nodeid
+        for item in items
+        if "browser_context" in getattr(item, "fixturenames", ())
+        and item.get_closest_marker("browser") is None
+    ]
+    if unmarked:
+        raise pytest.UsageError(f"start Chromium without @pytest.mark.browser: {unmarked}")
 
 
 @pytest.fixture(scope="session")

@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 
 import pytest
 import responses
-from django.contrib.auth import get_user_model
+from django.contrib.auth import SESSION_KEY, get_user_model
 from django.core.cache import caches
 
 from django_authsignal_sms.client import _sdk_client
+from django_authsignal_sms.record import RECORD_KEY
 
 pytest_plugins = ["tests.emulator_fixtures", "tests.browser_fixtures"]
 
@@ -111,4 +112,46 @@ def log_in(client, username="alice", password=PASSWORD, path="/accounts/login/",
 
 
 def pending_mark(client):
-    return client.session.get("_authsignal_sms")
+    return client.session.get(RECORD_KEY)
+
+
+def start_pending(
+    client, authsignal, username="alice", *, idem="idem-1", token="track-token-1", **login
+):
+    """Password accepted, Authsignal says CHALLENGE_REQUIRED: the session now waits for a code.
+
+    ``idem`` and ``token`` are the track's idempotency key and token; ``login`` goes to
+    ``log_in`` (``next_url``, ``path``)."""
+    authsignal.idempotency_key = idem
+    authsignal.token = token
+    authsignal.on_track("CHALLENGE_REQUIRED")
+    response = log_in(client, username, **login)
+    assert response.status_code == 302, response
+    assert response["Location"].startswith("/mfa/challenge/"), response["Location"]
+    assert pending_mark(client)["idempotency_key"] == idem
+    return response
+
+
+def refusal_page(client, response):
+    """A login refused at the password: sent to the refusal page, not logged in before or after
+    it; returns that page (a 403)."""
+    assert response["Location"] == "/mfa/denied/"
+    assert SESSION_KEY not in client.session
+    page = client.get("/mfa/denied/")
+    assert page.status_code == 403
+    assert SESSION_KEY not in client.session
+    return page
+
+
+@pytest.fixture
+def pending(client, user, authsignal):
+    """alice's session: password accepted, waiting for her code; ``next`` is /protected/."""
+    start_pending(client, authsignal, next_url="/protected/")
+    return client
+
+
+@pytest.fixture
+def pending_staff(client, staff, authsignal):
+    """The same for root, a superuser (what a pending session must not reach: the admin)."""
+    start_pending(client, authsignal, "root", next_url="/protected/")
+    return client

@@ -32,7 +32,6 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "tests.e2e.csp.StrictCspMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -62,8 +61,8 @@ DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memor
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STATIC_URL = "/static/"
-# The npm-installed browser SDK, for the end-to-end tests (as in the example project).
-STATICFILES_DIRS = [("authsignal-browser", BASE_DIR / "node_modules/@authsignal/browser/dist")]
+# No STATICFILES_DIRS: the end-to-end site (tests/e2e/conftest.py) serves the npm-installed
+# browser SDK itself, so no other test depends on `npm ci`.
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/protected/"
 

@@ -8,18 +8,15 @@ import pytest
 from django.contrib.auth import SESSION_KEY
 from django.test import Client
 
-from tests.conftest import SIGNED_IN_AS_ALICE, log_in, pending_mark
+from tests.conftest import SIGNED_IN_AS_ALICE, pending_mark, start_pending
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def pending(client, user, authsignal):
-    """A session whose password was accepted and that now waits for its code."""
-    authsignal.on_track("CHALLENGE_REQUIRED")
-    log_in(client, next_url="/protected/")
+@pytest.fixture(autouse=True)
+def verified_for_alice(user, authsignal):
+    """Authsignal says the code was verified for alice's login, unless a test says otherwise."""
     authsignal.on_validate(str(user.pk))
-    return client
 
 
 def finish(client, token="verified-token", **extra):
@@ -49,10 +46,8 @@ def test_the_session_key_differs_before_password_and_after_code(client, user, au
     session.save()
     before_password = client.cookies["sessionid"].value
     assert before_password
-    authsignal.on_track("CHALLENGE_REQUIRED")
-    log_in(client)
+    start_pending(client, authsignal)
     after_password = client.session.session_key
-    authsignal.on_validate(str(user.pk))
     finish(client)
     assert len({before_password, after_password, client.session.session_key}) == 3
 
@@ -80,8 +75,7 @@ def test_each_failing_check_refuses_alone(pending, user, authsignal, overrides, 
 
 
 def test_a_token_from_another_login_is_refused(client, user, authsignal):
-    authsignal.on_track("CHALLENGE_REQUIRED")
-    log_in(client)
+    start_pending(client, authsignal)
     authsignal.on_validate(str(user.pk), idempotencyKey="idem-of-the-other-login")
     assert finish(client).status_code == 403
     assert SESSION_KEY not in client.session
@@ -103,8 +97,7 @@ def test_get_is_not_allowed(pending):
     assert pending_mark(pending)["outcome"] == "pending"
 
 
-def test_no_pending_mark(client, user, authsignal):
-    authsignal.on_validate(str(user.pk))
+def test_no_pending_mark(client):
     response = finish(client)
     assert response.status_code == 400
     assert b"No sign-in waiting" in response.content
@@ -120,7 +113,7 @@ def test_on_site_next_from_the_page_is_kept(pending):
     assert finish(pending, next="/plain/")["Location"] == "/plain/"
 
 
-def test_csrf_is_enforced(user, authsignal):
+def test_csrf_is_enforced(authsignal):
     browser = Client(enforce_csrf_checks=True)
     browser.get("/accounts/login/")
     authsignal.on_track("CHALLENGE_REQUIRED")
@@ -132,7 +125,6 @@ def test_csrf_is_enforced(user, authsignal):
             "csrfmiddlewaretoken": browser.cookies["csrftoken"].value,
         },
     )
-    authsignal.on_validate(str(user.pk))
     assert finish(browser).status_code == 403
     assert SESSION_KEY not in browser.session
 

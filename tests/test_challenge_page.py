@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from django.test import Client, override_settings
 
-from tests.conftest import log_in, pending_mark
+from tests.conftest import log_in, pending_mark, start_pending
+from tests.records import age_record
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def pending(client, user, authsignal):
-    authsignal.on_track("CHALLENGE_REQUIRED")
-    log_in(client, next_url="/protected/")
-    return client
 
 
 def data(page, name):
@@ -50,19 +43,41 @@ def test_no_inline_script(pending):
     assert "onclick" not in html
 
 
+def report_first_send(client):
+    """What the page's script does before it asks Authsignal for the automatic code."""
+    return client.post("/mfa/resend/", {"first": "1"})
+
+
 def test_the_first_view_sends_and_a_reload_does_not(pending):
     first = pending.get("/mfa/challenge/")
     assert data(first, "auto-send") == "true"
+    assert report_first_send(pending).json() == {"allowed": True, "cooldown": 30}
     second = pending.get("/mfa/challenge/")
     assert data(second, "auto-send") == "false"
     assert 0 < int(data(second, "resend-wait")) <= 30
 
 
+def test_a_page_whose_script_never_ran_has_not_used_the_send(pending):
+    pending.get("/mfa/challenge/")
+    assert data(pending.get("/mfa/challenge/"), "auto-send") == "true"
+
+
 def test_a_second_tab_does_not_send_either(pending):
     pending.get("/mfa/challenge/")
+    report_first_send(pending)
     other_tab = Client()
     other_tab.cookies = pending.cookies
     assert data(other_tab.get("/mfa/challenge/"), "auto-send") == "false"
+    answer = report_first_send(other_tab)
+    assert answer.status_code == 409
+    assert answer.json()["reason"] == "already_sent"
+    assert 0 < answer.json()["wait"] <= 30
+
+
+def test_the_code_page_costs_one_query_and_no_write(pending, django_assert_num_queries):
+    with django_assert_num_queries(1):  # the session; nothing else, and nothing saved
+        page = pending.get("/mfa/challenge/")
+    assert page.status_code == 200
 
 
 def test_the_page_never_carries_the_full_number(pending):
@@ -94,8 +109,7 @@ def test_whatsapp_only_when_enabled_and_allowed_for_the_action(
     AUTHSIGNAL_SMS={"BROWSER_SDK_URL": "/static/sdk.js", "BROWSER_SDK_INTEGRITY": ""}
 )
 def test_the_sdk_url_is_a_setting(client, user, authsignal):
-    authsignal.on_track("CHALLENGE_REQUIRED")
-    log_in(client)
+    start_pending(client, authsignal)
     html = client.get("/mfa/challenge/").content.decode()
     assert '<script src="/static/sdk.js" defer>' in html
 
@@ -107,13 +121,12 @@ def test_without_a_pending_mark(client):
 
 
 def _cool_down(client):
-    session = client.session
-    session["_authsignal_sms"]["sent_at"] = time.time() - 31
-    session.save()
+    age_record(client, 31, "sent_at")
 
 
 def test_resend_waits_for_the_cooldown(pending):
     pending.get("/mfa/challenge/")
+    report_first_send(pending)
     response = pending.post("/mfa/resend/")
     assert response.status_code == 429
     assert response.json()["reason"] == "cooldown"
@@ -171,8 +184,7 @@ def test_wrong_codes_are_counted_and_too_many_end_the_pending_login(pending):
 
 @override_settings(AUTHSIGNAL_SMS={"MAX_FAILED_VERIFICATIONS": 2})
 def test_the_failure_limit_is_a_setting(client, user, authsignal):
-    authsignal.on_track("CHALLENGE_REQUIRED")
-    log_in(client)
+    start_pending(client, authsignal)
     assert client.post("/mfa/failed/").json()["ended"] is False
     assert client.post("/mfa/failed/").json()["ended"] is True
 

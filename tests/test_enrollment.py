@@ -14,7 +14,14 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
 from django_authsignal_sms import signals
-from tests.conftest import API, SIGNED_IN_AS_ALICE, log_in, pending_mark
+from tests.conftest import (
+    API,
+    SIGNED_IN_AS_ALICE,
+    log_in,
+    pending_mark,
+    refusal_page,
+    start_pending,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -191,12 +198,9 @@ def test_no_number_on_file_gets_a_clear_page(client, user, authsignal, received,
     authsignal.on_track("ALLOW", isEnrolled=False, enrolledVerificationMethods=[])
     with caplog.at_level(logging.WARNING, "django_authsignal_sms"):
         response = log_in(client)
-    assert response["Location"] == "/mfa/denied/"
-    page = client.get("/mfa/denied/")
-    assert page.status_code == 403
+    page = refusal_page(client, response)
     assert b"no mobile number for sign-in codes" in page.content
     assert b'href="https://help.example.com/phone"' in page.content
-    assert SESSION_KEY not in client.session
     assert authsignal.calls_to("/authenticators") == []
     assert [r["reason"] for r in received["cannot_challenge"]] == ["no_phone"]
     records = [r.authsignal_sms for r in caplog.records if hasattr(r, "authsignal_sms")]
@@ -294,8 +298,7 @@ def test_an_allow_answer_for_another_login_is_refused(confirming, user, authsign
 
 
 def test_an_allow_answer_never_completes_an_ordinary_challenge(client, user, authsignal):
-    authsignal.on_track("CHALLENGE_REQUIRED")
-    log_in(client)
+    start_pending(client, authsignal)
     authsignal.on_validate(str(user.pk), state="ALLOW")
     answer_authenticators(authsignal, user, VERIFIED_LATER)
     assert client.post("/mfa/callback/", {"token": "t"}).status_code == 403
@@ -306,8 +309,7 @@ def test_an_allow_answer_never_completes_an_ordinary_challenge(client, user, aut
 
 
 def complete_login(client, user, authsignal):
-    authsignal.on_track("CHALLENGE_REQUIRED")
-    log_in(client)
+    start_pending(client, authsignal)
     authsignal.on_validate(str(user.pk))
     return client.post("/mfa/callback/", {"token": "verified"})
 

@@ -4,12 +4,11 @@ login ends once, with a log record and the ``challenge_failed`` signal."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from django_authsignal_sms import signals
-from tests.conftest import log_in, pending_mark
+from tests.conftest import pending_mark
+from tests.records import age_record
 
 pytestmark = pytest.mark.django_db
 
@@ -18,15 +17,9 @@ TOO_LONG = "Your sign-in took too long to finish. Please sign in again."
 
 
 @pytest.fixture
-def expired(client, user, authsignal, settings):
-    authsignal.on_track("CHALLENGE_REQUIRED")
-    log_in(client, next_url="/protected/")
-    session = client.session
-    session["_authsignal_sms"]["started"] = (
-        time.time() - settings.AUTHSIGNAL_SMS.get("PENDING_LIFETIME", 600) - 1
-    )
-    session.save()
-    return client
+def expired(pending, settings):
+    age_record(pending, settings.AUTHSIGNAL_SMS.get("PENDING_LIFETIME", 600) + 1)
+    return pending
 
 
 @pytest.fixture

@@ -9,7 +9,14 @@ from django.test import override_settings
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from tests.conftest import PASSWORD, SIGNED_IN_AS_ALICE, log_in, pending_mark
+from tests.conftest import (
+    PASSWORD,
+    SIGNED_IN_AS_ALICE,
+    log_in,
+    pending_mark,
+    refusal_page,
+    start_pending,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -64,8 +71,7 @@ def test_challenge_holds_the_login_and_sends_to_the_code_page(client, user, auth
 
 
 def test_the_pending_mark_holds_only_what_design_lists(client, user, authsignal):
-    authsignal.on_track("CHALLENGE_REQUIRED")
-    log_in(client)
+    start_pending(client, authsignal)
     assert set(pending_mark(client)) == {
         "outcome",
         "started",
@@ -90,11 +96,7 @@ def test_the_pending_mark_holds_only_what_design_lists(client, user, authsignal)
 @pytest.mark.parametrize("state", ["BLOCK", "SOMETHING_NEW", "CHALLENGE_FAILED"])
 def test_block_and_unknown_states_deny_with_403(client, user, authsignal, state):
     authsignal.on_track(state)
-    response = log_in(client, next_url="/protected/")
-    assert response["Location"] == "/mfa/denied/"
-    assert SESSION_KEY not in client.session
-    page = client.get("/mfa/denied/")
-    assert page.status_code == 403
+    page = refusal_page(client, log_in(client, next_url="/protected/"))
     assert b"Sign-in blocked" in page.content
     assert b"/accounts/login/?next=%2Fprotected%2F" in page.content
     assert client.get("/protected/").status_code == 302
@@ -121,9 +123,7 @@ def test_admin_login_goes_through_the_challenge(client, staff, authsignal):
 def test_admin_login_blocked(client, staff, authsignal):
     authsignal.on_track("BLOCK")
     response = log_in(client, "root", path="/admin/login/?next=/admin/", next_url="/admin/")
-    assert response["Location"] == "/mfa/denied/"
-    page = client.get("/mfa/denied/")
-    assert page.status_code == 403
+    page = refusal_page(client, response)
     assert b"/admin/login/?next=%2Fadmin%2F" in page.content
 
 
@@ -185,8 +185,7 @@ def test_last_login_is_not_written_for_a_login_that_did_not_complete(
 
 
 def test_last_login_is_written_when_the_code_completes_the_login(client, user, authsignal):
-    authsignal.on_track("CHALLENGE_REQUIRED")
-    log_in(client)
+    start_pending(client, authsignal)
     authsignal.on_validate(str(user.pk))
     client.post("/mfa/callback/", {"token": "verified"})
     user.refresh_from_db()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from asgiref.sync import async_to_sync
 from django.contrib.auth.models import AnonymousUser
@@ -12,98 +10,86 @@ from django.http import HttpResponse
 from django.test import override_settings
 
 from django_authsignal_sms.middleware import AuthsignalSmsMiddleware
-from django_authsignal_sms.record import PendingRecord, write
-from tests.conftest import log_in, pending_mark
+from django_authsignal_sms.record import MARKER_COOKIE, PendingRecord, write
+from tests.conftest import pending_mark
+from tests.records import age_record, make_record, put_record
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def pending(client, staff, authsignal):
-    authsignal.on_track("CHALLENGE_REQUIRED")
-    log_in(client, "root", next_url="/protected/")
-    return client
 
 
 @pytest.mark.parametrize(
     "url",
     ["/protected/", "/admin/", "/admin/auth/user/", "/admin/password_change/", "/", "/plain/"],
 )
-def test_a_pending_session_reaches_no_page(pending, url):
-    response = pending.get(url)
+def test_a_pending_session_reaches_no_page(pending_staff, url):
+    response = pending_staff.get(url)
     assert response.status_code == 302
     assert response["Location"].startswith("/mfa/challenge/?next=")
-    assert pending_mark(pending)["outcome"] == "pending"
+    assert pending_mark(pending_staff)["outcome"] == "pending"
 
 
-def test_a_pending_session_keeps_the_wanted_url_as_next(pending):
-    assert pending.get("/admin/auth/user/?o=1")["Location"] == (
+def test_a_pending_session_keeps_the_wanted_url_as_next(pending_staff):
+    assert pending_staff.get("/admin/auth/user/?o=1")["Location"] == (
         "/mfa/challenge/?next=%2Fadmin%2Fauth%2Fuser%2F%3Fo%3D1"
     )
 
 
 @override_settings(AUTHSIGNAL_SMS={"EXEMPT_URLS": [r"^/plain/"]})
-def test_an_exempt_url_is_served_to_an_anonymous_user_and_keeps_the_mark(pending):
-    assert pending.get("/plain/").content == b"plain"
-    assert pending.get("/static/anything.css").status_code == 404
-    assert pending.get("/favicon.ico").status_code == 404
-    assert pending_mark(pending)["outcome"] == "pending"
+def test_an_exempt_url_is_served_to_an_anonymous_user_and_keeps_the_mark(pending_staff):
+    assert pending_staff.get("/plain/").content == b"plain"
+    assert pending_staff.get("/static/anything.css").status_code == 404
+    assert pending_staff.get("/favicon.ico").status_code == 404
+    assert pending_mark(pending_staff)["outcome"] == "pending"
 
 
 @override_settings(AUTHSIGNAL_SMS={"EXEMPT_URL_NAMES": ["home"]})
-def test_an_exempt_url_name_is_served_to_an_anonymous_user(pending):
-    response = pending.get("/")
+def test_an_exempt_url_name_is_served_to_an_anonymous_user(pending_staff):
+    response = pending_staff.get("/")
     assert response.status_code == 200
     assert response.context["user"].is_anonymous
     assert b"signed-in-as" not in response.content
-    assert pending_mark(pending)["outcome"] == "pending"
+    assert pending_mark(pending_staff)["outcome"] == "pending"
 
 
-def test_post_requests_are_redirected_too(pending):
-    response = pending.post("/admin/auth/user/add/", {"username": "mallory"})
+def test_post_requests_are_redirected_too(pending_staff):
+    response = pending_staff.post("/admin/auth/user/add/", {"username": "mallory"})
     assert response["Location"] == "/mfa/challenge/?next=%2Fprotected%2F"
 
 
-def test_logout_while_pending_clears_everything(pending):
+def test_logout_while_pending_clears_everything(pending_staff):
     """allauth's logout view does nothing for an anonymous user (a pending session is one): the
     gate itself must end the pending login."""
-    response = pending.post("/allauth/logout/")
+    response = pending_staff.post("/allauth/logout/")
     assert response.status_code in (200, 302)
-    assert pending_mark(pending) is None
-    assert pending.get("/protected/")["Location"].startswith("/accounts/login/")
+    assert pending_mark(pending_staff) is None
+    assert pending_staff.get("/protected/")["Location"].startswith("/accounts/login/")
 
 
-def test_cancel_clears_everything(pending):
-    response = pending.post("/mfa/cancel/")
+def test_cancel_clears_everything(pending_staff):
+    response = pending_staff.post("/mfa/cancel/")
     assert response["Location"] == "/accounts/login/?next=%2Fprotected%2F"
-    assert pending_mark(pending) is None
+    assert pending_mark(pending_staff) is None
 
 
-def test_an_expired_mark_goes_back_to_login_with_a_message(pending):
-    session = pending.session
-    session["_authsignal_sms"]["started"] = time.time() - 601
-    session.save()
-    response = pending.get("/protected/", follow=True)
+def test_an_expired_mark_goes_back_to_login_with_a_message(pending_staff):
+    age_record(pending_staff, 601)
+    response = pending_staff.get("/protected/", follow=True)
     assert response.redirect_chain[0][0] == "/accounts/login/?next=%2Fprotected%2F"
-    assert pending_mark(pending) is None
+    assert pending_mark(pending_staff) is None
     messages = [str(m) for m in response.context["messages"]]
     assert messages == ["Your sign-in took too long to finish. Please sign in again."]
 
 
 @override_settings(AUTHSIGNAL_SMS={"PENDING_LIFETIME": 60})
-def test_the_lifetime_is_a_setting(pending):
-    session = pending.session
-    session["_authsignal_sms"]["started"] = time.time() - 61
-    session.save()
-    assert pending.get("/protected/")["Location"].startswith("/accounts/login/")
+def test_the_lifetime_is_a_setting(pending_staff):
+    age_record(pending_staff, 61)
+    assert pending_staff.get("/protected/")["Location"].startswith("/accounts/login/")
 
 
 def test_a_damaged_mark_is_ignored(client, user):
     """Treated as no record at all: the login page, as for anyone not signed in, not the code
     page a pending login would get."""
-    session = client.session
-    session["_authsignal_sms"] = {"outcome": "pending", "unknown": 1, "started": "x" * 3}
-    session.save()
+    put_record(client, {"outcome": "pending", "unknown": 1, "started": "x" * 3})
     assert client.get("/protected/")["Location"].startswith("/accounts/login/")
 
 
@@ -131,6 +117,7 @@ def _request_with_mark(rf, mark: PendingRecord | None, path="/protected/"):
     if mark:
         write(request, mark)
         request.session.save()  # as if it came back with its session cookie
+        request.COOKIES[MARKER_COOKIE] = "1"  # and the marker set beside the record
     return request
 
 
@@ -143,12 +130,10 @@ def test_sync_and_async_gate_alike(rf):
 
     sync_mw = AuthsignalSmsMiddleware(view)
     async_mw = AuthsignalSmsMiddleware(async_view)
-    mark = PendingRecord(
-        outcome="pending", user_id="1", token="t", idempotency_key="k", action="signIn"
-    )
+    mark = make_record()
     assert sync_mw(_request_with_mark(rf, mark)).status_code == 302
     assert async_to_sync(async_mw)(_request_with_mark(rf, mark)).status_code == 302
     assert sync_mw(_request_with_mark(rf, None)).status_code == 200
     assert async_to_sync(async_mw)(_request_with_mark(rf, None)).status_code == 200
-    blocked = PendingRecord(outcome="blocked")
+    blocked = make_record("blocked")
     assert async_to_sync(async_mw)(_request_with_mark(rf, blocked))["Location"] == "/mfa/denied/"

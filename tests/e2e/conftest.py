@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 
+from tests.browser_fixtures import SDK_BUNDLE, skip_or_fail_without_browser
 from tests.conftest import PASSWORD
+from tests.e2e.csp import StrictCspMiddleware
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 
@@ -28,7 +30,13 @@ def page(browser_context):
 
 @pytest.fixture
 def site(live_server, emulator, settings, transactional_db):
-    """The test project, served live, talking to the emulator; the SDK served from node_modules."""
+    """The test project, served live, talking to the emulator; the SDK served from node_modules.
+
+    Only this site serves node_modules (the test settings do not), so only the browser tests
+    need `npm ci`: without it they are skipped, or fail under AUTHSIGNAL_SMS_REQUIRE_BROWSER=1.
+    """
+    skip_or_fail_without_browser()
+    settings.STATICFILES_DIRS = [("authsignal-browser", SDK_BUNDLE.parent)]
     settings.AUTHSIGNAL_API_URL = emulator.base_url
     settings.AUTHSIGNAL_SECRET_KEY = "test-secret-key"
     settings.AUTHSIGNAL_TENANT_ID = "test-tenant"
@@ -45,6 +53,18 @@ def site(live_server, emulator, settings, transactional_db):
         }
     )
     return live_server
+
+
+@pytest.fixture
+def strict_csp(site, emulator):
+    """The live site sends a strict Content-Security-Policy with every response, for one test.
+
+    Put around the live server's WSGI application, then taken off again (tests/e2e/csp.py)."""
+    server = site.thread.httpd
+    application = server.get_app()
+    server.set_app(StrictCspMiddleware(application, emulator.base_url))
+    yield
+    server.set_app(application)
 
 
 @pytest.fixture

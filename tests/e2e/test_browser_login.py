@@ -180,9 +180,8 @@ def test_block_and_review_users_see_the_denied_page(
 
 
 def test_the_code_page_works_under_a_strict_content_security_policy(
-    site, page, emulator, make_user, settings
+    site, strict_csp, page, emulator, make_user
 ):
-    settings.E2E_STRICT_CSP = True
     violations = []
     page.on("console", lambda message: violations.append(message.text))
     start_challenged_login(site, page, emulator, make_user("ivy", "+15005550018"))

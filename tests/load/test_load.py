@@ -1,9 +1,10 @@
 """Load tests in counts, not times: real gunicorn workers, Redis or the database, the emulator.
 
-Many concurrent complete MFA logins of distinct users (bench/mfa_client.py does what the code
-page and the browser SDK do) must each end signed in as their own user. The app must make
-exactly the Authsignal calls a login needs, reuse its connection, and keep the pending mark
-small and gone once the login is complete. ``python -m bench.load`` is the big version.
+Many concurrent complete MFA logins of distinct users (tests/load/browser.py does what the code
+page and the browser SDK do; tests/load/harness.py starts the servers) must each end signed in
+as their own user. The app must make exactly the Authsignal calls a login needs, reuse its
+connection, and keep the pending mark small and gone once the login is complete.
+``python -m bench.load`` is the big version. All slow: servers in subprocesses.
 
 Skipped with a reason when redis-server or gunicorn is missing, except under
 ``AUTHSIGNAL_SMS_REQUIRE_BROWSER=1`` (CI's "require everything" switch), where that fails.
@@ -16,15 +17,17 @@ from collections import Counter
 
 import pytest
 
-from bench import harness
-from bench.load import prepare_emulator, run_logins
-from bench.mfa_client import Browser
-from django_authsignal_sms.record import RECORD_KEY, PendingRecord, serialised_size
+from django_authsignal_sms.record import RECORD_KEY, serialised_size
+from tests.load import harness
+from tests.load.browser import Browser, pending_footprint, run_logins
+from tests.load.harness import prepare_emulator
 
 CONCURRENT = 40
 SEQUENTIAL = 100
 WORKERS = 4
 AUTH_USER_KEY = "_auth_user_id"
+
+pytestmark = pytest.mark.slow
 
 
 def require(*, redis: bool) -> None:
@@ -99,25 +102,16 @@ def test_concurrent_complete_logins_each_end_as_their_own_user(site, emulator_pr
 def test_the_pending_mark_is_small_and_gone_after_the_callback(site, emulator_process, site_data):
     user = site_data.users[CONCURRENT]
     prepare_emulator(emulator_process, [user], enrolled_every=1)
-    with Browser(site.url, emulator_process.url, user) as browser:
-        pending = browser.login(stop_when_pending=True)
-        assert pending.error is None and pending.session_key
-        stored = site.read_session(pending.session_key)
-        assert stored is not None
-        session, _size = stored
-        assert AUTH_USER_KEY not in session  # pending: not logged in
-        mark = PendingRecord(**session[RECORD_KEY])
-        assert mark.is_pending and mark.user_id == user.user_id
-        assert serialised_size(mark) <= 1024
+    footprint = pending_footprint(site, emulator_process.url, user)
+    assert AUTH_USER_KEY not in footprint.pending_session  # pending: not logged in
+    mark = footprint.record
+    assert mark.is_pending and mark.user_id == user.user_id
+    assert serialised_size(mark) <= 1024
 
-        assert browser.challenge is not None
-        signed_in_as = browser.open_protected(browser.finish_challenge(browser.challenge))
-        new_key = browser.session_key()
-
-    assert signed_in_as == user.username
-    assert new_key and new_key != pending.session_key
-    assert site.read_session(pending.session_key) is None  # the pending session is deleted
-    final = site.read_session(new_key)
+    assert footprint.signed_in_as == user.username
+    assert footprint.new_key and footprint.new_key != footprint.pending_key
+    assert footprint.pending_session_after is None  # the pending session is deleted
+    final = footprint.new_session
     assert final is not None
     assert RECORD_KEY not in final[0]
     assert final[0][AUTH_USER_KEY] == user.user_id

@@ -1,5 +1,6 @@
 """What the security suites share: a recorder for the app's signals, a token-aware fake of
-Authsignal's /validate, and helpers to start a pending login and to check a refusal."""
+Authsignal's /validate, and helpers to check a refusal (``start_pending``, which starts a pending
+login, is tests/conftest.py's)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
 from django_authsignal_sms import signals
-from tests.conftest import API, log_in, pending_mark
+from tests.conftest import API, pending_mark
 
 SIGNAL_NAMES = (
     "challenge_required",
@@ -86,18 +87,6 @@ def authority(authsignal):
         responses.POST, f"{API}/validate", callback=fake.answer, content_type="application/json"
     )
     return fake
-
-
-def start_pending(client, authsignal, username="alice", idem="idem-1", token="track-1", **kw):
-    """Password accepted, Authsignal says CHALLENGE_REQUIRED: the session now waits for a code."""
-    authsignal.idempotency_key = idem
-    authsignal.token = token
-    authsignal.on_track("CHALLENGE_REQUIRED")
-    response = log_in(client, username, **kw)
-    assert response.status_code == 302, response
-    assert response["Location"].startswith("/mfa/challenge/"), response["Location"]
-    assert pending_mark(client)["idempotency_key"] == idem
-    return response
 
 
 def assert_not_logged_in(client):

@@ -8,8 +8,8 @@ from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client
 
-from tests.conftest import pending_mark
-from tests.security.conftest import start_pending
+from django_authsignal_sms.record import RECORD_KEY
+from tests.conftest import pending_mark, start_pending
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,9 @@ def fast_resend(settings):
 def pending_browser(authsignal, idem="idem-1"):
     browser = Client()
     start_pending(browser, authsignal, idem=idem, next_url="/protected/")
-    assert browser.get("/mfa/challenge/").status_code == 200  # the page sends the first code
+    assert browser.get("/mfa/challenge/").status_code == 200
+    # the page's script records its automatic send, then sends the first code
+    assert browser.post("/mfa/resend/", {"first": "1"}).json()["allowed"] is True
     return browser
 
 
@@ -38,9 +40,7 @@ def resend(browser):
 
 def stored_mark(browser):
     """The mark as the session store has it, read without the test client's help."""
-    return (
-        SessionStore(session_key=browser.cookies["sessionid"].value).load().get("_authsignal_sms")
-    )
+    return SessionStore(session_key=browser.cookies["sessionid"].value).load().get(RECORD_KEY)
 
 
 def assert_ended(browser, answer):

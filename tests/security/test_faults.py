@@ -20,7 +20,7 @@ from authsignal.client import AuthsignalClient
 from django.contrib.auth import SESSION_KEY
 from django.test import Client
 
-from tests.conftest import API, log_in, pending_mark
+from tests.conftest import API, log_in, pending_mark, start_pending
 from tests.emulator_fixtures import EMULATOR_SECRET_KEY, EMULATOR_TENANT_ID
 
 pytestmark = pytest.mark.django_db
@@ -85,9 +85,7 @@ def assert_logged_without_phone(caplog, cause, refusal):
 def finish_a_fresh_login(user, authsignal, idem="idem-retry"):
     """The retry once Authsignal is back: password, code, logged in."""
     browser = Client()
-    authsignal.idempotency_key = idem
-    authsignal.on_track("CHALLENGE_REQUIRED")
-    assert log_in(browser)["Location"].startswith("/mfa/challenge/")
+    start_pending(browser, authsignal, idem=idem)
     authsignal.on_validate(str(user.pk))
     assert browser.post("/mfa/callback/", {"token": "verified"}).status_code == 302
     assert browser.session[SESSION_KEY] == str(user.pk)
@@ -123,13 +121,6 @@ def test_a_track_fault_leaves_nothing_to_complete_and_a_retry_works(
 
 
 # Validate, through responses
-
-
-@pytest.fixture
-def pending(client, user, authsignal):
-    authsignal.on_track("CHALLENGE_REQUIRED")
-    log_in(client, next_url="/protected/")
-    return client
 
 
 @pytest.mark.parametrize("fail_open", [False, True], ids=["default", "FAIL_OPEN"])

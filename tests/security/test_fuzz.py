@@ -5,7 +5,6 @@ the documented ones."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from urllib.parse import urlencode
 
@@ -15,9 +14,9 @@ from django.test import Client
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from django_authsignal_sms.record import PendingRecord
 from django_authsignal_sms.verdict import TOKEN_MAX_LENGTH
 from tests.conftest import pending_mark
+from tests.records import make_record, put_record
 from tests.security.conftest import examples
 
 pytestmark = pytest.mark.django_db
@@ -107,23 +106,8 @@ def browser_in(state, user, enforce_csrf):
     browser = Client(enforce_csrf_checks=enforce_csrf)
     if state == "none":
         return browser
-    if state == "pending":
-        mark = PendingRecord(
-            outcome="pending",
-            user_id=str(user.pk),
-            backend="django.contrib.auth.backends.ModelBackend",
-            token="track-1",
-            idempotency_key="idem-1",
-            action="signIn",
-            masked_phone="+15*******06",
-            next_url="/protected/",
-            retry_url="/accounts/login/",
-        )
-    else:
-        mark = PendingRecord(outcome="blocked", retry_url="/accounts/login/")
-    session = browser.session
-    session["_authsignal_sms"] = dataclasses.asdict(mark)
-    session.save()
+    mark = make_record(user_id=str(user.pk)) if state == "pending" else make_record(state)
+    put_record(browser, mark)
     return browser
 
 

@@ -14,8 +14,8 @@ from django.test import Client
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.conftest import PASSWORD, pending_mark
-from tests.security.conftest import examples, start_pending
+from tests.conftest import PASSWORD, pending_mark, start_pending
+from tests.security.conftest import examples
 
 pytestmark = pytest.mark.django_db
 
@@ -137,12 +137,6 @@ def test_at_the_login_step(user, authsignal, urls, path, evil):
     kept = pending_mark(client)["next_url"]
     assert stays_on_site(kept), kept
     assert stays_on_site(next_of(response["Location"]))
-
-
-@pytest.fixture
-def pending(client, user, authsignal):
-    start_pending(client, authsignal, next_url="/protected/")
-    return client
 
 
 @pytest.mark.parametrize("evil", EVIL)

@@ -34,8 +34,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from django_authsignal_sms.conf import DEFAULTS
-from tests.conftest import PASSWORD, log_in, pending_mark
-from tests.security.conftest import start_pending
+from tests.conftest import PASSWORD, log_in, pending_mark, start_pending
 from tests.security.urls import SECRET
 
 pytestmark = pytest.mark.django_db

@@ -12,8 +12,8 @@ import pytest
 from django.contrib.auth import SESSION_KEY, get_user_model
 from django.test import Client
 
-from tests.conftest import PASSWORD, log_in, pending_mark
-from tests.security.conftest import assert_refused, start_pending
+from tests.conftest import PASSWORD, log_in, pending_mark, start_pending
+from tests.security.conftest import assert_refused
 
 pytestmark = pytest.mark.django_db
 

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
-from authsignal.client import AuthsignalClient
 
-from tests.browser_fixtures import SDK_BUNDLE, skip_or_fail_without_browser
-from tests.emulator_fixtures import EMULATOR_SECRET_KEY, EMULATOR_TENANT_ID
+from tests.browser_fixtures import sdk_page_server
+from tests.emulator_fixtures import EMULATOR_TENANT_ID, PHONE, enroll
 
 pytestmark = pytest.mark.browser
 
 PAGE = b"""<!doctype html>
 <html><head><meta charset="utf-8"><script src="/authsignal.js"></script></head>
 <body>emulator browser contract</body></html>"""
-PHONE = "+64211234567"
 
 # Each step runs in the page; `window.client` keeps the SDK (and its cached token) between steps.
 SETUP = """({tenantId, baseUrl, token}) => {
@@ -28,42 +23,16 @@ SETUP = """({tenantId, baseUrl, token}) => {
 }"""
 
 
-class _PageHandler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        if self.path == "/authsignal.js":
-            body, content_type = SDK_BUNDLE.read_bytes(), "text/javascript"
-        else:
-            body, content_type = PAGE, "text/html; charset=utf-8"
-        self.send_response(200)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
 def page_url():
     """A page on its own origin (another port), so every SDK call is cross-origin."""
-    skip_or_fail_without_browser()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _PageHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    with sdk_page_server(PAGE) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser(browser_context, page_url):
     return browser_context
-
-
-@pytest.fixture
-def sdk(emulator):
-    return AuthsignalClient(EMULATOR_SECRET_KEY, api_url=emulator.base_url)
 
 
 @pytest.fixture
@@ -82,11 +51,6 @@ def page_for(browser, page_url, emulator):
     yield open_page
     for page in pages:
         page.close()
-
-
-def enroll(sdk, user_id):
-    attributes = {"verificationMethod": "SMS", "phoneNumber": PHONE}
-    sdk.enroll_verified_authenticator(user_id, attributes)
 
 
 def test_sms_challenge_and_verify(emulator, sdk, page_for):

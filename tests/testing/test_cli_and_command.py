@@ -114,6 +114,7 @@ def _exercise(base_url, channel="sms"):
     assert reply.status_code == 200
 
 
+@pytest.mark.slow  # a Python subprocess
 def test_cli_runs_and_prints_codes(tmp_path):
     rules = tmp_path / "rules.json"
     rules.write_text(json.dumps({"fallbackState": "CHALLENGE_REQUIRED"}))
@@ -212,6 +213,7 @@ call_command(Command(), port=0, enable=True)
 """
 
 
+@pytest.mark.slow  # a Python subprocess
 def test_management_command_runs():
     script = COMMAND_SCRIPT.format(secret=SECRET, tenant=TENANT)
     child = Child(["-c", script])

@@ -6,12 +6,9 @@ reports a success with no challengeId. Callers must check for `challengeId`.
 
 from __future__ import annotations
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
 
-from tests.browser_fixtures import SDK_BUNDLE, skip_or_fail_without_browser
+from tests.browser_fixtures import sdk_page_server
 from tests.emulator_fixtures import EMULATOR_TENANT_ID, enroll
 
 pytestmark = pytest.mark.browser
@@ -26,31 +23,11 @@ CHALLENGE = """async ({tenantId, baseUrl, token}) => {
 }"""
 
 
-class _PageHandler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        if self.path == "/authsignal.js":
-            body, content_type = SDK_BUNDLE.read_bytes(), "text/javascript"
-        else:
-            body, content_type = PAGE, "text/html; charset=utf-8"
-        self.send_response(200)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
 def page_url():
     """A page on its own origin (another port), so every SDK call is cross-origin."""
-    skip_or_fail_without_browser()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _PageHandler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    with sdk_page_server(PAGE) as url:
+        yield url
 
 
 @pytest.fixture

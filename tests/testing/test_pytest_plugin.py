@@ -125,6 +125,7 @@ def test_the_entry_point_names_the_plugin():
     assert plugin.value == "django_authsignal_sms.testing.pytest_plugin"
 
 
+@pytest.mark.slow  # pytester: a pytest run in a subprocess
 def test_with_pytest_django(their_project):
     tests = THEIR_TESTS.replace("{settings_test}", WITH_SETTINGS_FIXTURE)
     their_project.makepyfile(test_theirs=tests)
@@ -132,6 +133,7 @@ def test_with_pytest_django(their_project):
     result.assert_outcomes(passed=7)
 
 
+@pytest.mark.slow  # pytester: a pytest run in a subprocess
 def test_without_pytest_django(their_project, monkeypatch):
     """Django configured by the project itself: the fixture uses override_settings."""
     monkeypatch.delenv("DJANGO_SETTINGS_MODULE")
@@ -153,6 +155,7 @@ django.setup()
     result.assert_outcomes(passed=7)
 
 
+@pytest.mark.slow  # pytester: a pytest run in a subprocess
 def test_the_fixtures_come_from_the_entry_point(their_project):
     their_project.makepyfile(test_theirs="def test_it(authsignal_emulator):\n    pass\n")
     result = their_project.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:authsignal_sms")

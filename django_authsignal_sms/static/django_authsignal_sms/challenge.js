@@ -50,11 +50,16 @@
     if (left >= 0) timer = setInterval(tick, 1000);
   }
 
-  function postToServer(url) {
+  function postToServer(url, body) {
     return fetch(url, {
       method: "POST",
       credentials: "same-origin",
-      headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" },
+      headers: {
+        "X-CSRFToken": csrfToken(),
+        Accept: "application/json",
+        "Content-Type": "application/x-www-form-urlencoded",
+      },
+      body: body || "",
     }).then(function (response) {
       return response.json();
     });
@@ -110,6 +115,27 @@
         cooldown(answer.wait);
       } else {
         fail(MESSAGES.expired);
+      }
+    }, function () {
+      fail(MESSAGES.generic);
+    });
+  }
+
+  function waitForTheCodeSent(wait) {
+    say("Enter the code we sent you, or send a new one.");
+    cooldown(wait);
+  }
+
+  // The automatic send is recorded by the server only now that the script runs: a page whose
+  // script never ran has not used it up, and a reload or a second tab does not send again.
+  function sendFirst() {
+    postToServer(config.resendUrl, "first=1").then(function (answer) {
+      if (answer.allowed) return send();
+      if (answer.ended) {
+        fail(answer.reason === "expired" ? MESSAGES.expired : MESSAGES.too_many);
+        window.location.assign(answer.redirect);
+      } else {
+        waitForTheCodeSent(answer.wait);
       }
     }, function () {
       fail(MESSAGES.generic);
@@ -185,10 +211,9 @@
       });
     }
     if (config.autoSend === "true") {
-      send();
+      sendFirst();
     } else {
-      say("Enter the code we sent you, or send a new one.");
-      cooldown(Number(config.resendWait));
+      waitForTheCodeSent(Number(config.resendWait));
     }
   }
 

@@ -1,4 +1,5 @@
-"""A Python "browser" that does the complete MFA login as the code page and the SDK would.
+"""A Python "browser" that does the complete MFA login as the code page and the SDK would, and
+``run_logins()``, many of them at once. The load tests' (tests/load/); the benchmark's too.
 
 One ``Browser`` is one person: a ``requests.Session`` for the site (its cookies), another for
 the Authsignal client API (the browser SDK's fetches, so their TCP connections can be counted
@@ -15,8 +16,12 @@ redirects to and read who is signed in). An ALLOW login goes from ``password`` t
 from __future__ import annotations
 
 import re
+import threading
 import time
 import uuid
+from collections import Counter
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
@@ -24,7 +29,7 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
-from .harness import BenchUser
+from tests.load.harness import SiteUser
 
 STEPS = (
     "login_page",
@@ -36,7 +41,7 @@ STEPS = (
     "callback",
     "protected",
 )
-USER_AGENT = "Mozilla/5.0 (bench; django-authsignal-sms mfa_client)"
+USER_AGENT = "Mozilla/5.0 (load; django-authsignal-sms tests/load/browser.py)"
 SIGNED_IN_AS = re.compile(r'id="signed-in-as">([^<]*)<')
 DEVICE_COOKIE = "__as_aid"
 
@@ -52,7 +57,7 @@ class LoginFailed(Exception):
 @dataclass
 class LoginResult:
     username: str
-    path: str = ""  # "challenge", "allow" or "plain"
+    path: str = ""  # "challenge", "allow", or "pending" (stopped at the code page)
     signed_in_as: str | None = None
     error: str | None = None
     steps: dict[str, float] = field(default_factory=dict)  # seconds
@@ -149,7 +154,7 @@ class Browser:
         self,
         site_url: str,
         emulator_url: str,
-        user: BenchUser,
+        user: SiteUser,
         *,
         next_url: str = "/protected/",
         preflight: bool = True,
@@ -209,13 +214,6 @@ class Browser:
             result.total = time.perf_counter() - started
             result.steps = dict(self.steps)
             result.client_api_connections = open_connections(self.sdk)
-        return result
-
-    def plain_login(self) -> LoginResult:
-        """A password login on a site with the app off: login page, password, protected page."""
-        result = self.login()
-        if result.path == "allow":
-            result.path = "plain"
         return result
 
     def finish_challenge(self, page: ChallengePage) -> str:
@@ -390,7 +388,120 @@ class _Timer:
         self.sink[self.name] = self.sink.get(self.name, 0.0) + time.perf_counter() - self.started
 
 
-def log_in(site_url: str, emulator_url: str, user: BenchUser, **options: Any) -> LoginResult:
-    """One complete login in a fresh browser."""
-    with Browser(site_url, emulator_url, user, **options) as browser:
-        return browser.login()
+# Many browsers at once
+
+
+@dataclass
+class Run:
+    results: list[LoginResult]
+    wall: float
+    concurrency: int
+
+    @property
+    def completed(self) -> int:
+        return sum(result.completed for result in self.results)
+
+    @property
+    def errors(self) -> list[LoginResult]:
+        return [result for result in self.results if result.error is not None]
+
+    @property
+    def wrong_user(self) -> int:
+        return sum(result.wrong_user for result in self.results)
+
+    @property
+    def logins_per_second(self) -> float:
+        return self.completed / self.wall if self.wall else 0.0
+
+    def step_times(self, step: str) -> list[float]:
+        return [r.steps[step] for r in self.results if r.completed and step in r.steps]
+
+    def total_times(self) -> list[float]:
+        return [result.total for result in self.results if result.completed]
+
+    def paths(self) -> Counter[str]:
+        return Counter(result.path for result in self.results)
+
+
+def run_logins(
+    site_url: str,
+    emulator_url: str,
+    users: Sequence[SiteUser],
+    *,
+    concurrency: int | None = None,
+    login: Callable[[Browser], LoginResult] = Browser.login,
+    preflight: bool = True,
+) -> Run:
+    """Log each user in once, ``concurrency`` at a time (all at once by default).
+
+    The browsers start together (a barrier), so the first wave really is concurrent.
+    """
+    concurrency = max(1, min(concurrency or len(users), len(users)))
+    barrier = threading.Barrier(concurrency)
+    queue = list(users)
+    lock = threading.Lock()
+    results: list[LoginResult] = []
+
+    def worker() -> None:
+        barrier.wait()
+        while True:
+            with lock:
+                if not queue:
+                    return
+                user = queue.pop(0)
+            with Browser(site_url, emulator_url, user, preflight=preflight) as browser:
+                result = login(browser)
+            with lock:
+                results.append(result)
+
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        started = time.perf_counter()
+        futures = [pool.submit(worker) for _ in range(concurrency)]
+        for future in futures:
+            future.result()
+        wall = time.perf_counter() - started
+    return Run(results, wall, concurrency)
+
+
+# A pending login's footprint in the session store
+
+
+@dataclass
+class Footprint:
+    """One login stopped at the code page, then finished: what the session store held."""
+
+    pending_key: str
+    pending_session: dict[str, Any]  # the pending session as stored
+    pending_bytes: int  # its stored size
+    record: Any  # the PendingRecord in it
+    signed_in_as: str | None
+    new_key: str | None
+    pending_session_after: tuple[dict[str, Any], int] | None  # None: deleted
+    new_session: tuple[dict[str, Any], int] | None
+
+
+def pending_footprint(site: Any, emulator_url: str, user: SiteUser) -> Footprint:
+    """Log ``user`` in on ``site`` (tests/load/harness.py ``Site``), reading the stored session
+    while the login is pending, then after the callback."""
+    from django_authsignal_sms.record import RECORD_KEY, PendingRecord
+
+    with Browser(site.url, emulator_url, user) as browser:
+        pending = browser.login(stop_when_pending=True)
+        assert pending.error is None and pending.session_key, pending.error
+        stored = site.read_session(pending.session_key)
+        assert stored is not None
+        session, size = stored
+        record = PendingRecord(**session[RECORD_KEY])
+        assert browser.challenge is not None
+        signed_in_as = browser.open_protected(browser.finish_challenge(browser.challenge))
+        new_key = browser.session_key()
+    return Footprint(
+        pending_key=pending.session_key,
+        pending_session=session,
+        pending_bytes=size,
+        record=record,
+        signed_in_as=signed_in_as,
+        new_key=new_key,
+        pending_session_after=site.read_session(pending.session_key),
+        new_session=site.read_session(new_key) if new_key else None,
+    )

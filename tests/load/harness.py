@@ -1,9 +1,12 @@
 """Start and stop what a load run needs, each as a context manager, all on 127.0.0.1.
 
+The load tests' machinery (tests/load/test_load.py); the benchmark (bench/) uses it too.
+
 * ``redis_server()``: a throwaway redis-server (free port, temp dir, no persistence).
-* ``emulator()``: the Authsignal emulator as a subprocess, with an admin handle.
+* ``emulator()``: the Authsignal emulator as a subprocess, with an admin handle;
+  ``prepare_emulator()`` resets it and enrolls some of the users.
 * ``prepare_site()``: a migrated SQLite database (WAL) with N users, made before any server.
-* ``gunicorn_site()``: gunicorn serving ``example_project.wsgi`` with ``bench.settings``, its
+* ``gunicorn_site()``: gunicorn serving ``example_project.wsgi`` with ``SITE_SETTINGS``, its
   sessions in Redis (``SESSION_ENGINE=...cache`` + ``CACHE_URL=redis://...``) or in the database.
 """
 
@@ -25,20 +28,22 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import requests
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 EXAMPLE_DIR = REPO / "example_project"
+# The example project's settings with the load runs' knobs (tests/load/site_settings.py).
+SITE_SETTINGS = "tests.load.site_settings"
 
-EMULATOR_SECRET_KEY = "bench-secret-key"
-EMULATOR_TENANT_ID = "bench-tenant"
-DJANGO_SECRET_KEY = "bench-django-secret-key-not-secret"
-PASSWORD = "bench-password-1"
+EMULATOR_SECRET_KEY = "load-secret-key"
+EMULATOR_TENANT_ID = "load-tenant"
+DJANGO_SECRET_KEY = "load-django-secret-key-not-secret"
+PASSWORD = "load-password-1"
 SESSION_COOKIE = "sessionid"
 SESSION_SALT = "django.contrib.sessions.SessionStore"
 REDIS_SESSION_PREFIX = ":1:django.contrib.sessions.cache"
@@ -48,7 +53,7 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 _DROPPED_ENV = (
     "DJANGO_",
     "AUTHSIGNAL_",
-    "BENCH_",
+    "LOAD_",
     "DATABASE_URL",
     "CACHE_URL",
     "SESSION_ENGINE",
@@ -174,7 +179,7 @@ def redis_server() -> Iterator[Redis]:
     binary = redis_server_binary()
     if binary is None:
         raise HarnessError("redis-server is not installed")
-    directory = Path(tempfile.mkdtemp(prefix="bench-redis-"))
+    directory = Path(tempfile.mkdtemp(prefix="load-redis-"))
     log = directory / "redis.log"
     port = free_port()
     args = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
@@ -270,7 +275,7 @@ SERVER_ROUTES = (
 
 @contextlib.contextmanager
 def emulator(rules: Mapping[str, Any] | None = None) -> Iterator[Emulator]:
-    directory = Path(tempfile.mkdtemp(prefix="bench-emulator-"))
+    directory = Path(tempfile.mkdtemp(prefix="load-emulator-"))
     log = directory / "emulator.log"
     args = [sys.executable, "-m", "django_authsignal_sms.testing", "--port", "0", "--enable"]
     args += ["--secret-key", EMULATOR_SECRET_KEY, "--tenant-id", EMULATOR_TENANT_ID]
@@ -311,11 +316,29 @@ def _wait_for_line(
     raise HarnessError(f"{what} printed no address in 30s:\n{tail(log)}")
 
 
+def prepare_emulator(
+    emulator: Emulator,
+    users: Sequence[SiteUser],
+    *,
+    enrolled_every: int = 2,
+    rules: dict[str, object] | None = None,
+) -> None:
+    """A clean emulator (state, outbox, rate limits); every ``enrolled_every``-th user already
+    has a verified SMS authenticator, the others are enrolled by the site at their first login."""
+    emulator.reset()
+    if rules is not None:
+        emulator.set_rules(rules)
+    if enrolled_every:
+        for index, user in enumerate(users):
+            if index % enrolled_every == 0:
+                emulator.enroll(user.user_id, user.phone)
+
+
 # The site's data: database and users
 
 
 @dataclass(frozen=True)
-class BenchUser:
+class SiteUser:
     pk: int
     username: str
     phone: str
@@ -331,7 +354,7 @@ class BenchUser:
 class SiteData:
     directory: Path
     db_path: Path
-    users: list[BenchUser]
+    users: list[SiteUser]
     hasher: str
 
     @property
@@ -354,26 +377,26 @@ def prepare_site(directory: Path, users: int, hasher: str = "md5") -> SiteData:
     db_path = directory / "db.sqlite3"
     env = {
         **base_env(),
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DJANGO_SETTINGS_MODULE": SITE_SETTINGS,
         "DJANGO_SECRET_KEY": DJANGO_SECRET_KEY,
         "AUTHSIGNAL_API_URL": "http://127.0.0.1:9/v1",
         "AUTHSIGNAL_TENANT_ID": EMULATOR_TENANT_ID,
         "AUTHSIGNAL_SECRET_KEY": EMULATOR_SECRET_KEY,
         "DATABASE_URL": f"sqlite:///{db_path}",
-        "BENCH_PASSWORD_HASHER": hasher,
+        "LOAD_PASSWORD_HASHER": hasher,
     }
-    args = [sys.executable, "-m", "bench.harness", "prepare", "--users", str(users)]
+    args = [sys.executable, "-m", "tests.load.harness", "prepare", "--users", str(users)]
     result = subprocess.run(args, env=env, cwd=REPO, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise HarnessError(f"preparing the site failed:\n{result.stdout}\n{result.stderr}")
     with contextlib.closing(sqlite3.connect(db_path)) as connection:
         connection.execute("PRAGMA journal_mode=WAL")
-    created = [BenchUser(**row) for row in json.loads(result.stdout.strip().splitlines()[-1])]
+    created = [SiteUser(**row) for row in json.loads(result.stdout.strip().splitlines()[-1])]
     return SiteData(directory, db_path, created, hasher)
 
 
 def _prepare(users: int) -> None:
-    """Runs in a subprocess with ``bench.settings``: migrate, then bulk-create the users."""
+    """Runs in a subprocess with ``SITE_SETTINGS``: migrate, then bulk-create the users."""
     import django
 
     django.setup()
@@ -459,14 +482,14 @@ def site_env(
 ) -> dict[str, str]:
     env = {
         **base_env(),
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DJANGO_SETTINGS_MODULE": SITE_SETTINGS,
         "DJANGO_SECRET_KEY": DJANGO_SECRET_KEY,
         "DJANGO_DEBUG": "false",
         "AUTHSIGNAL_API_URL": emulator_handle.base_url,
         "AUTHSIGNAL_TENANT_ID": EMULATOR_TENANT_ID,
         "AUTHSIGNAL_SECRET_KEY": EMULATOR_SECRET_KEY,
         "AUTHSIGNAL_SMS_ENABLED": "true" if app_enabled else "false",
-        "BENCH_PASSWORD_HASHER": data.hasher,
+        "LOAD_PASSWORD_HASHER": data.hasher,
         "DATABASE_URL": data.database_url,
     }
     if sessions == "redis":
@@ -495,7 +518,7 @@ def gunicorn_site(
 ) -> Iterator[Site]:
     """gunicorn on a free port; ready (every worker booted and warm) when this yields."""
     env = site_env(data, emulator_handle, sessions=sessions, redis=redis, app_enabled=app_enabled)
-    log = Path(tempfile.mkstemp(prefix="bench-gunicorn-", suffix=".log", dir=data.directory)[1])
+    log = Path(tempfile.mkstemp(prefix="load-gunicorn-", suffix=".log", dir=data.directory)[1])
     args = [sys.executable, "-m", "gunicorn", "example_project.wsgi:application"]
     args += ["--bind", "127.0.0.1:0", "--workers", str(workers), "--worker-class", worker_class]
     args += ["--chdir", str(REPO), "--timeout", "120", "--graceful-timeout", "5"]
@@ -525,7 +548,7 @@ def gunicorn_site(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.harness")
+    parser = argparse.ArgumentParser(prog="python -m tests.load.harness")
     commands = parser.add_subparsers(dest="command", required=True)
     prepare = commands.add_parser("prepare", help="(internal) migrate and create the users")
     prepare.add_argument("--users", type=int, required=True)
