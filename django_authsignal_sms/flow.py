@@ -283,9 +283,9 @@ def open_code_page(request: HttpRequest, send_now: bool) -> Outcome:
     page offers to send it; a page whose script never ran has used nothing up. HEAD never
     sends. The user is checked where it matters, at the callback.
     """
-    current, ended = _live(request)
-    if current is None:
-        return ended
+    current = _live(request)
+    if isinstance(current, Outcome):
+        return current
     auto_send = send_now and current.sent_at is None
     data = {"auto_send": auto_send, "resend_wait": 0 if auto_send else _cooldown_left(current)}
     return Outcome("code_page", record=current, data=data)
@@ -293,15 +293,16 @@ def open_code_page(request: HttpRequest, send_now: bool) -> Outcome:
 
 def count_resend(request: HttpRequest, first: bool = False) -> Outcome:
     """Whether the page may ask Authsignal for a code now: the first one, or another."""
-    current, ended = _live(request)
-    if current is None:
-        return ended
+    current = _live(request)
+    if isinstance(current, Outcome):
+        return current
     if first:
         return _first_send(request, current)
     wait = _cooldown_left(current)
     if wait > 0:
-        data = {"allowed": False, "reason": "cooldown", "wait": wait}
-        return Outcome("resend", "cooldown", 429, data=data)
+        return Outcome(
+            "resend", status=429, data={"allowed": False, "reason": "cooldown", "wait": wait}
+        )
     if current.resends >= app_settings.MAX_RESENDS:
         ending = Outcome("ended", "too_many", 429, notice=TOO_MANY_RESENDS)
         return _end(request, current, "too_many_resends", ending)
@@ -315,8 +316,10 @@ def count_resend(request: HttpRequest, first: bool = False) -> Outcome:
 def _first_send(request: HttpRequest, current: PendingRecord) -> Outcome:
     """The page's automatic send: once per pending login (a reload or a second tab waits)."""
     if current.sent_at is not None:
-        data = {"allowed": False, "reason": "already_sent", "wait": _cooldown_left(current)}
-        return Outcome("resend", "already_sent", 409, data=data)
+        wait = _cooldown_left(current)
+        return Outcome(
+            "resend", status=409, data={"allowed": False, "reason": "already_sent", "wait": wait}
+        )
     current.sent_at = time.time()
     record.write(request, current)
     return Outcome("resend", data={"allowed": True, "cooldown": app_settings.RESEND_COOLDOWN})
@@ -328,9 +331,9 @@ def count_failure(request: HttpRequest) -> Outcome:
     Authsignal also locks a challenge after repeated wrong codes; this limit is the site's own,
     per pending login, and a page that does not report can still not get past the callback.
     """
-    current, ended = _live(request)
-    if current is None:
-        return ended
+    current = _live(request)
+    if isinstance(current, Outcome):
+        return current
     current.failures += 1
     if current.failures >= app_settings.MAX_FAILED_VERIFICATIONS:
         ending = Outcome("ended", "too_many", 429, notice=TOO_MANY_FAILURES)
@@ -421,16 +424,15 @@ def _outage(request: HttpRequest, current: PendingRecord, error: AuthsignalError
 # Ending a pending login: one place, one shape
 
 
-def _live(request: HttpRequest) -> tuple[PendingRecord | None, Outcome]:
+def _live(request: HttpRequest) -> PendingRecord | Outcome:
     """The pending record while it can still be completed; else how the attempt ends."""
     current = record.read(request)
     if current is None or not current.is_pending:
         # Nothing to end: no record, or a refusal still to be shown.
-        refused = Outcome("refused", "no_pending", 400, redirects.back_to_login(current))
-        return None, refused
+        return Outcome("refused", "no_pending", 400, redirects.back_to_login(current))
     if current.is_expired():
-        return None, _expire(request, current)
-    return current, Outcome("verify")
+        return _expire(request, current)
+    return current
 
 
 def _expire(request: HttpRequest, current: PendingRecord) -> Outcome:

@@ -49,7 +49,7 @@ class AuthsignalSmsMiddleware:
         if response is None:
             response = await self.get_response(request)  # type: ignore[misc]
         assert isinstance(response, HttpResponseBase)
-        if flow.held(request) is None:
+        if flow.held(request) is None and not record.signalled(request):
             return response
         return await sync_to_async(self.after_view)(request, response)
 

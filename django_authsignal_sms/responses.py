@@ -21,7 +21,9 @@ def respond(request: HttpRequest, outcome: Outcome, json: bool) -> HttpResponseB
 def _page(request: HttpRequest, outcome: Outcome) -> HttpResponseBase:
     if outcome.kind == "refused":
         return problem_page(request, outcome.reason, outcome.url, outcome.status)
-    return HttpResponseRedirect(outcome.url)
+    if outcome.kind in ("verify", "ended", "signed_in", "redirect"):
+        return HttpResponseRedirect(outcome.url)
+    raise ValueError(f"no page for a {outcome.kind!r} outcome")
 
 
 def _json(outcome: Outcome) -> HttpResponseBase:
@@ -35,7 +37,9 @@ def _json(outcome: Outcome) -> HttpResponseBase:
         return api.signed_in(outcome.url)
     if outcome.kind in ("resend", "counted"):
         return JsonResponse(outcome.data, status=outcome.status)
-    return HttpResponseRedirect(outcome.url)
+    if outcome.kind == "redirect":
+        return HttpResponseRedirect(outcome.url)
+    raise ValueError(f"no JSON for a {outcome.kind!r} outcome")
 
 
 def problem_json(outcome: Outcome) -> JsonResponse:

@@ -53,7 +53,6 @@ class ChallengeView(View):
             "resend_cooldown": app_settings.RESEND_COOLDOWN,
             "whatsapp": offers_whatsapp(pending),
             "next": next_url,
-            "cancel_url": redirects.back_to_login(pending),
         }
 
 

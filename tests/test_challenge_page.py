@@ -196,3 +196,18 @@ def test_failure_report_without_a_mark(client):
 def test_a_head_request_does_not_use_up_the_automatic_send(pending):
     assert pending.head("/mfa/challenge/").status_code == 200
     assert data(pending.get("/mfa/challenge/"), "auto-send") == "true"
+
+
+def test_the_page_hands_its_script_what_it_needs(pending):
+    page = pending.get("/mfa/challenge/?next=/admin/")
+    html = page.content.decode()
+    assert data(page, "resend-cooldown") == "30"
+    assert data(page, "resend-wait") == "0"
+    assert 'name="next" value="/admin/"' in html
+    assert re.search(r'name="csrfmiddlewaretoken" value="[^"]{32,}"', html)
+
+
+def test_an_api_client_without_a_pending_login_is_told_in_json(client):
+    response = client.get("/mfa/challenge/", HTTP_ACCEPT="application/json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "no_pending"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import requests
 from django.contrib.auth import SESSION_KEY
@@ -45,7 +47,7 @@ UNREACHABLE = ["timeout", "refused", "500", "503"]
 
 def _fault(authsignal, name):
     authsignal.mock.upsert(
-        "POST", f"https://authsignal.test/v1/users/{1}/actions/signIn", **FAULTS[name]
+        "POST", re.compile(r"https://authsignal\.test/v1/users/\d+/actions/signIn"), **FAULTS[name]
     )
 
 
@@ -63,7 +65,6 @@ def errors():
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))
 def test_fail_closed_by_default(client, user, authsignal, fault, caplog, errors):
-    assert user.pk == 1
     _fault(authsignal, fault)
     page = refusal_page(client, log_in(client, next_url="/protected/"))
     assert b"could not check this sign-in" in page.content
