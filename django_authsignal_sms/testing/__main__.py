@@ -54,10 +54,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         prog="python -m django_authsignal_sms.testing",
         description="A local Authsignal API for development. Never use it in production.",
     )
-    parser.add_argument("--host", default="127.0.0.1", help="a loopback address")
-    parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--secret-key", default=os.environ.get("AUTHSIGNAL_SECRET_KEY"))
     parser.add_argument("--tenant-id", default=os.environ.get("AUTHSIGNAL_TENANT_ID"))
+    add_server_arguments(parser)
+    return parser.parse_args(argv)
+
+
+def add_server_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options the CLI and the management command share."""
+    parser.add_argument("--host", default="127.0.0.1", help="a loopback address")
+    parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--rules", metavar="FILE", help="a JSON rules file (see docs/emulator.md)")
     parser.add_argument(
         "--variant",
@@ -68,7 +74,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help=f"an undocumented behaviour to pick (repeatable): {describe_variants()}",
     )
     parser.add_argument("--enable", action="store_true", help=f"same as {ENABLE_ENV}=1")
-    return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -9,8 +9,12 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from django_authsignal_sms.testing import ENABLE_ENV, EmulatorServer, Rules
-from django_authsignal_sms.testing.__main__ import message_printer, run_in_foreground
-from django_authsignal_sms.testing.tenant import describe_variants, parse_assignments
+from django_authsignal_sms.testing.__main__ import (
+    add_server_arguments,
+    message_printer,
+    run_in_foreground,
+)
+from django_authsignal_sms.testing.tenant import parse_assignments
 
 
 class Command(BaseCommand):
@@ -20,18 +24,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--host", default="127.0.0.1", help="a loopback address")
-        parser.add_argument("--port", type=int, default=8765)
-        parser.add_argument("--rules", metavar="FILE", help="a JSON rules file")
-        parser.add_argument(
-            "--variant",
-            dest="variants",
-            action="append",
-            default=[],
-            metavar="NAME=VALUE",
-            help=f"an undocumented behaviour to pick (repeatable): {describe_variants()}",
-        )
-        parser.add_argument("--enable", action="store_true", help=f"same as {ENABLE_ENV}=1")
+        add_server_arguments(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG:
