@@ -1,4 +1,4 @@
-"""The in-process half of the benchmark: the middleware's fast path and pending path.
+"""The middleware's fast path and pending path, in-process, request by request.
 
 Two handlers built from the same settings, one with the app's middleware and one without it,
 serve requests made with ``RequestFactory`` in the same process; the requests are built before
@@ -66,12 +66,33 @@ def setup_django(data: SiteData) -> None:
 # Handlers, sessions and requests
 
 
-def make_handler(with_app: bool, session_engine: str = DB_SESSIONS) -> Any:
+class PassThroughMiddleware:
+    """For scale: a middleware that does nothing, in the app's place."""
+
+    def __init__(self, get_response: Callable[[Any], Any]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: Any) -> Any:
+        return self.get_response(request)
+
+
+PASS_THROUGH = f"{__name__}.PassThroughMiddleware"
+
+
+def make_handler(
+    with_app: bool, session_engine: str = DB_SESSIONS, instead: str | None = None
+) -> Any:
+    """A handler with the project's middleware, with or without the app's (or ``instead``)."""
     from django.conf import settings
     from django.core.handlers.base import BaseHandler
     from django.test import override_settings
 
-    middleware = [m for m in settings.MIDDLEWARE if with_app or m != APP_MIDDLEWARE]
+    middleware = []
+    for entry in settings.MIDDLEWARE:
+        if entry != APP_MIDDLEWARE or with_app:
+            middleware.append(entry)
+        elif instead:
+            middleware.append(instead)
     with override_settings(MIDDLEWARE=middleware, SESSION_ENGINE=session_engine):
         handler = BaseHandler()
         handler.load_middleware()
@@ -147,6 +168,8 @@ class Pair:
     test_status: str
     goal: float | None = None  # the ratio to stay under; None: shown for information
     notes: str = ""
+    base_vary_cookie: bool = False  # the response has Vary: Cookie
+    test_vary_cookie: bool = False
 
     @property
     def ratio(self) -> float:
@@ -202,8 +225,8 @@ def compare(
     and takes each arm's median block, so a block hit by another process's burst of CPU or by
     a garbage collection does not decide the round.
     """
-    base_queries, base_status, _ = probe(base)
-    test_queries, test_status, _ = probe(test)
+    base_queries, base_status, base_response = probe(base)
+    test_queries, test_status, test_response = probe(test)
     for arm in (base, test):  # warm: first requests fill caches (URL resolver, templates)
         _time_block(arm, [arm.make_request() for _ in range(BLOCK)])
     blocks = calibrate(base, seconds)
@@ -232,72 +255,56 @@ def compare(
         test_status,
         goal,
         notes,
+        vary_cookie(base_response),
+        vary_cookie(test_response),
     )
 
 
-def format_pairs(pairs: Sequence[Pair], base: str, test: str) -> str:
-    head = f"  {'scenario':<46} {base:>9} {test:>9} {'ratio':>6}  {'min–max':<13} {'goal':<10}"
-    lines = [head + "queries"]
-    for pair in pairs:
-        goal = "-"
-        if pair.goal is not None:
-            # Within 1% of the goal with a round at or under it: the machine's noise, not a miss.
-            if pair.ratio <= pair.goal:
-                verdict = "ok"
-            elif pair.ratio <= pair.goal + 0.01 and min(pair.ratios) <= pair.goal:
-                verdict = "~ok"
-            else:
-                verdict = "OVER"
-            goal = f"≤{pair.goal:g} {verdict}"
-        spread = f"{min(pair.ratios):.3f}–{max(pair.ratios):.3f}"
-        lines.append(
-            f"  {pair.name:<46} {pair.base_us:>7.1f}µs {pair.test_us:>7.1f}µs "
-            f"{pair.ratio:>6.3f}  {spread:<13} {goal:<10}"
-            f"{pair.base_queries:>3} → {pair.test_queries}"
-        )
-        if pair.base_status != pair.test_status:
-            lines.append(f"      {base}: {pair.base_status}; {test}: {pair.test_status}")
-        if pair.notes:
-            lines.append(f"      {pair.notes}")
-    return "\n".join(lines)
+def vary_cookie(response: Any) -> bool:
+    return "cookie" in {v.strip().lower() for v in response.get("Vary", "").split(",")}
 
 
 # The two sections
 
 
 def fast_path(rounds: int, seconds: float) -> list[Pair]:
-    """Section 1: an authenticated, non-pending request, with and without the app."""
+    """Section 1: requests where nothing is pending, with and without the app's middleware."""
     from django.contrib.auth import get_user_model
 
     user = get_user_model().objects.order_by("pk").first()
-    pairs = []
+    signed_in = authenticated_session(DB_SESSIONS, user)
+    anonymous = make_session(DB_SESSIONS, {"seen": True})
     cases = [
-        ("authenticated, minimal view, db sessions", "/bench/minimal/", DB_SESSIONS),
-        ("authenticated, /protected/ page, db sessions", "/protected/", DB_SESSIONS),
-        ("authenticated, minimal view, locmem sessions", "/bench/minimal/", CACHE_SESSIONS),
+        # name, path, session engine, session key (None: no cookie)
+        ("signed in, minimal login_required view", "/bench/minimal/", DB_SESSIONS, signed_in),
+        ("signed in, /protected/ page", "/protected/", DB_SESSIONS, signed_in),
+        (
+            "signed in, minimal view, locmem sessions",
+            "/bench/minimal/",
+            CACHE_SESSIONS,
+            authenticated_session(CACHE_SESSIONS, user),
+        ),
+        ("signed in, view that never reads the session", "/bench/public/", DB_SESSIONS, signed_in),
+        ("anonymous with a session cookie, same view", "/bench/public/", DB_SESSIONS, anonymous),
+        ("anonymous, no cookie, same view", "/bench/public/", DB_SESSIONS, None),
     ]
-    for name, path, engine in cases:
-        make = request_maker(path, authenticated_session(engine, user))
+    pairs = []
+    for name, path, engine, key in cases:
+        make = request_maker(path, key)
         without = Arm("without app", make_handler(False, engine), make)
         with_app = Arm("with app", make_handler(True, engine), make)
         pairs.append(
             compare(name, without, with_app, rounds=rounds, seconds=seconds, goal=FAST_PATH_GOAL)
         )
-    # A public page, no session cookie: what the app does to requests that never log in.
-    make = request_maker("/bench/public/", None)
+    # For scale: what any middleware costs there.
+    make = request_maker("/bench/public/", anonymous)
     without = Arm("without app", make_handler(False), make)
-    with_app = Arm("with app", make_handler(True), make)
-    vary = [probe(arm)[2].get("Vary", "-") for arm in (without, with_app)]
-    pairs.append(
-        compare(
-            "anonymous, no cookie, view ignoring the session",
-            without,
-            with_app,
-            rounds=rounds,
-            seconds=seconds,
-            notes=f"Vary header without the app: {vary[0]!r}; with it: {vary[1]!r}",
-        )
+    pass_through = Arm("pass-through", make_handler(False, instead=PASS_THROUGH), make)
+    name = (
+        "for scale: a middleware that does nothing, in the app's place "
+        "(anonymous with a session cookie)"
     )
+    pairs.append(compare(name, without, pass_through, rounds=rounds, seconds=seconds))
     return pairs
 
 
@@ -333,68 +340,3 @@ def pending_path(rounds: int, seconds: float) -> list[Pair]:
             goal=1.0,
         ),
     ]
-
-
-# Database work and CPU per login (the flow of tests/load/browser.py, through django.test.Client)
-
-
-@dataclass
-class StepCost:
-    step: str
-    queries: int
-    writes: int  # INSERT / UPDATE / DELETE
-    status: int
-    cpu_ms: float  # this process's CPU for the request: the site's work (Authsignal runs apart)
-
-
-def login_costs(emulator: Any, user: harness.SiteUser, *, app_enabled: bool) -> list[StepCost]:
-    """Queries and CPU of each server-side step of one login (db sessions), app on or off."""
-    from django.conf import settings
-    from django.db import connection
-    from django.test import Client, override_settings
-    from django.test.utils import CaptureQueriesContext
-
-    from tests.load.browser import Browser, read_challenge_page
-
-    options = {**settings.AUTHSIGNAL_SMS, "ENABLED": app_enabled}
-    steps: list[StepCost] = []
-    client = Client(HTTP_HOST="127.0.0.1")
-
-    def step(name: str, call: Callable[[], Any]) -> Any:
-        with CaptureQueriesContext(connection) as captured:
-            started = time.process_time()
-            response = call()
-            cpu = time.process_time() - started
-        writes = sum(
-            q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
-            for q in captured.captured_queries
-        )
-        steps.append(StepCost(name, len(captured), writes, response.status_code, cpu * 1000))
-        return response
-
-    with (
-        override_settings(
-            AUTHSIGNAL_API_URL=emulator.base_url,
-            AUTHSIGNAL_SMS=options,
-            SESSION_ENGINE=DB_SESSIONS,
-        ),
-        Browser("http://127.0.0.1", emulator.url, user, preflight=False) as browser,
-    ):
-        step("login_page", lambda: client.get("/accounts/login/", {"next": "/protected/"}))
-        credentials = {"username": user.username, "password": user.password}
-        reply = step(
-            "password",
-            lambda: client.post("/accounts/login/", {**credentials, "next": "/protected/"}),
-        )
-        location = reply["Location"]
-        if location.startswith("/mfa/challenge/"):
-            page_reply = step("challenge_page", lambda: client.get(location))
-            page = read_challenge_page(location, page_reply.content.decode())
-            if page.auto_send:
-                browser.send_code(page)
-            token = browser.verify(page, browser.read_sms())
-            fields = {**page.callback_fields, "token": token}
-            reply = step("callback", lambda: client.post(page.callback_action, fields))
-            location = reply["Location"]
-        step("protected", lambda: client.get(location))
-    return steps

@@ -117,8 +117,11 @@ def _failure(reason: str) -> Reply:
 
 
 def _action(emulator: EmulatorServer, request: Request) -> Action:
-    # A live token always has its action: delete_user and reset drop both together.
-    return emulator.store.actions[request.bearer.key]
+    # A live token always has its action: the store drops an action with its tokens, and keeps
+    # it longer than any of them lives.
+    action = emulator.store.action(request.bearer.key)
+    assert action is not None
+    return action
 
 
 def _open_action(emulator: EmulatorServer, request: Request, channel: str) -> Action:
@@ -153,7 +156,9 @@ def _send(
 ) -> Challenge:
     store = emulator.store
     challenge = store.open_challenge(request.bearer.key, channel, to, authenticator_id)
-    emulator.notify(store.outbox[-1])
+    message = store.outbox.for_challenge(challenge.challenge_id)
+    assert message is not None
+    emulator.notify(message)
     return challenge
 
 

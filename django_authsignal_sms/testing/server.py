@@ -13,11 +13,12 @@ from types import TracebackType
 from typing import Any
 
 from .admin import Fault, FaultSwitch
+from .clock import Clock
 from .dispatch import API_ROUTE_NAMES
 from .httpd import Listener, loopback
 from .server_api import E164
 from .state import Counters, Message
-from .store import Clock, Store
+from .store import Store
 from .tenant import Rules, merge_variants
 
 ENABLE_ENV = "AUTHSIGNAL_EMULATOR_ENABLED"
@@ -105,14 +106,11 @@ class EmulatorServer:
     # Driving it from tests
 
     def outbox(self, *, to: str | None = None, user_id: str | None = None) -> list[dict[str, Any]]:
-        """Messages sent so far, oldest first, as the /_emulator/outbox endpoint lists them."""
+        """Messages sent in the last hour (``OUTBOX_RETENTION`` of emulator time), oldest first,
+        as the /_emulator/outbox endpoint lists them."""
         with self.lock:
-            messages = list(self.store.outbox)
-        return [
-            m.to_json()
-            for m in messages
-            if (to is None or m.to == to) and (user_id is None or m.key.user_id == user_id)
-        ]
+            messages = self.store.messages(to=to, user_id=user_id)
+        return [m.to_json() for m in messages]
 
     def latest_code(self, user_id: str | None = None, to: str | None = None) -> str:
         """The newest code sent (to this user / number); LookupError when there is none."""
@@ -142,10 +140,11 @@ class EmulatorServer:
         if channel not in ("sms", "whatsapp"):
             raise ValueError(f"channel must be 'sms' or 'whatsapp', not {channel!r}.")
         sent = self._client_call(token, f"challenge/{channel}", {})
-        message = [m for m in self.outbox() if m["challengeId"] == sent.get("challengeId")]
-        if not message:
+        with self.lock:
+            message = self.store.outbox.for_challenge(str(sent.get("challengeId")))
+        if message is None:
             raise ChallengeFailed(f"The {channel} challenge sent no code: {sent}")
-        body = {"verificationCode": message[-1]["code"]}
+        body = {"verificationCode": message.code}
         verified = self._client_call(token, f"verify/{channel}", body)
         if verified.get("isVerified") is not True or not verified.get("accessToken"):
             raise ChallengeFailed(f"The {channel} code was not verified: {verified}")

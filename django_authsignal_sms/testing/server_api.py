@@ -34,7 +34,7 @@ def track(emulator: EmulatorServer, request: Request) -> Reply:
     user.email = request.text("email") or user.email
     user.username = request.text("username") or user.username
     key = ActionKey(user_id, code, request.text("idempotencyKey") or str(uuid.uuid4()))
-    action = store.actions.get(key)
+    action = store.action(key)
     if action is None:
         enrolled = bool(store.authenticators_of(user_id))
         decision = track_decision(
@@ -76,8 +76,10 @@ def validate(emulator: EmulatorServer, request: Request) -> Reply:
     token = emulator.store.resolve_token(value)
     if token is None:
         return _bad_token(emulator)
-    # A live token always has its action: delete_user and reset drop both together.
-    action = emulator.store.actions[token.key]
+    # A live token always has its action: the store drops an action with its tokens, and keeps
+    # it longer than any of them lives.
+    action = emulator.store.action(token.key)
+    assert action is not None
     key = action.key
     # Mismatches answer 200 with an `error` text, as Authsignal's Ruby SDK tests stub it.
     if request.text("userId") not in (None, key.user_id):
@@ -111,7 +113,7 @@ def _bad_token(emulator: EmulatorServer) -> Reply:
 def _find(emulator: EmulatorServer, request: Request) -> Action:
     params = request.params
     key = ActionKey(params["userId"], params["action"], params["idempotencyKey"])
-    action = emulator.store.actions.get(key)
+    action = emulator.store.action(key)
     if action is None:
         raise not_found("No action with this user id, action code and idempotency key.")
     return action

@@ -1,5 +1,13 @@
 """In-memory state: the store of users, authenticators, actions, tokens, challenges and the
-outbox, with the clock, rate limits and token minting it uses.
+outbox, and the token minting it uses (the clock and rate limits are in ``clock``).
+
+Every lookup goes through an index keyed by what is looked up (authenticators by user, tokens by
+value, actions and challenges by key, the outbox by recipient, user and challenge), and what the
+emulator no longer needs is dropped as the clock passes it: tokens and challenges at their
+expiry, actions ``ACTION_RETENTION`` after their last use, messages ``OUTBOX_RETENTION`` after
+they were sent, rate-limit windows once empty. So the cost of a call, and the memory held, do
+not grow with the number of logins served. Users and their authenticators are kept until
+deleted or reset, as a tenant keeps them.
 
 Not thread-safe on its own: the server holds one lock around every request.
 """
@@ -11,67 +19,26 @@ import hashlib
 import hmac
 import json
 import secrets
-import threading
-import time
 import uuid
-from collections import defaultdict, deque
+from collections import deque
 from typing import Any
 
-from .state import Action, ActionKey, Authenticator, Challenge, Decision, Message, Token, User
+from .clock import Clock, SlidingWindow
+from .outbox import Outbox
+from .state import Action, ActionKey, Challenge, Decision, Message, Token
+from .users import Directory
 
 TOKEN_TTL = 600.0
 CODE_TTL = 600.0
+# An action is kept this long after it was last used (tracked, given a token, changed state); it
+# outlives every token issued for it (TOKEN_TTL is shorter), as validate reaches it through one.
+ACTION_RETENTION = 3600.0
+CHANNELS = ("SMS", "WHATSAPP")
 MAX_FAILED_ATTEMPTS = 5
 DEFAULT_SCOPES = frozenset({"read:authenticators"})
 ACCESS_SCOPES = frozenset(
     {"read:authenticators", "add:authenticators", "update:authenticators", "remove:authenticators"}
 )
-
-
-class Clock:
-    """Wall time plus an offset tests move forward; every expiry and rate limit reads it."""
-
-    def __init__(self) -> None:
-        self._offset = 0.0
-        self._lock = threading.Lock()
-
-    def now(self) -> float:
-        with self._lock:
-            return time.time() + self._offset
-
-    @property
-    def offset(self) -> float:
-        with self._lock:
-            return self._offset
-
-    def advance(self, seconds: float) -> None:
-        if seconds < 0:
-            raise ValueError("The emulator clock only moves forward.")
-        with self._lock:
-            self._offset += seconds
-
-    def reset(self) -> None:
-        with self._lock:
-            self._offset = 0.0
-
-
-class SlidingWindow:
-    """At most `limit` hits per `seconds` for each key, on the emulator clock."""
-
-    def __init__(self, limit: int, seconds: float) -> None:
-        self.limit = limit
-        self.seconds = seconds
-        self._hits: defaultdict[str, deque[float]] = defaultdict(deque)
-
-    def allow(self, key: str, now: float) -> bool:
-        """Record a hit and say whether it fits; a refused hit is not recorded."""
-        hits = self._hits[key]
-        while hits and hits[0] <= now - self.seconds:
-            hits.popleft()
-        if len(hits) >= self.limit:
-            return False
-        hits.append(now)
-        return True
 
 
 def mint(secret_key: str, claims: dict[str, Any]) -> str:
@@ -92,107 +59,55 @@ def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 
-class Store:
+class Store(Directory):
     def __init__(self, clock: Clock, secret_key: str, tenant_id: str) -> None:
-        self.clock = clock
+        super().__init__(clock)
         self.secret_key = secret_key
         self.tenant_id = tenant_id
-        self.users: dict[str, User] = {}
-        self.authenticators: dict[str, Authenticator] = {}
         self.actions: dict[ActionKey, Action] = {}
         self.tokens: dict[str, Token] = {}
         self.challenges: dict[tuple[ActionKey, str], Challenge] = {}
-        self.outbox: list[Message] = []
+        self.outbox = Outbox()
         self.sends = SlidingWindow(limit=6, seconds=600)
         self.verifies = SlidingWindow(limit=10, seconds=300)
-
-    # Users and authenticators
-
-    def user(self, user_id: str) -> User:
-        """The user record, created on first use."""
-        return self.users.setdefault(user_id, User(user_id))
+        # Indexes: a user's actions, an action's tokens.
+        self._actions_of: dict[str, dict[ActionKey, None]] = {}
+        self._tokens_of: dict[ActionKey, set[str]] = {}
+        # What to drop when, in the order it falls due (TTLs are fixed, the clock moves forward).
+        self._action_until: dict[ActionKey, float] = {}
+        self._due_actions: deque[tuple[float, ActionKey]] = deque()
+        self._due_tokens: deque[tuple[float, str]] = deque()
+        self._due_challenges: deque[tuple[float, tuple[ActionKey, str], Challenge]] = deque()
 
     def delete_user(self, user_id: str) -> None:
-        self.users.pop(user_id, None)
-        for authenticator in self.authenticators_of(user_id, verified_only=False):
-            del self.authenticators[authenticator.authenticator_id]
-        self.actions = {k: v for k, v in self.actions.items() if k.user_id != user_id}
-        self.tokens = {k: v for k, v in self.tokens.items() if v.key.user_id != user_id}
-        self.challenges = {k: v for k, v in self.challenges.items() if k[0].user_id != user_id}
-
-    def authenticators_of(self, user_id: str, *, verified_only: bool = True) -> list[Authenticator]:
-        return [
-            a
-            for a in self.authenticators.values()
-            if a.user_id == user_id and (a.verified or not verified_only)
-        ]
-
-    def sms_authenticator(self, user_id: str) -> Authenticator | None:
-        found = [a for a in self.authenticators_of(user_id) if a.verification_method == "SMS"]
-        return found[0] if found else None
-
-    def add_authenticator(
-        self,
-        user_id: str,
-        method: str,
-        *,
-        phone_number: str | None = None,
-        email: str | None = None,
-    ) -> Authenticator:
-        """Add an unverified authenticator; `verify_authenticator` completes it."""
-        authenticator = Authenticator(
-            authenticator_id=str(uuid.uuid4()),
-            user_id=user_id,
-            verification_method=method,
-            created_at=self.clock.now(),
-            phone_number=phone_number,
-            email=email,
-        )
-        self.authenticators[authenticator.authenticator_id] = authenticator
-        return authenticator
-
-    def verify_authenticator(
-        self, authenticator: Authenticator, *, is_default: bool = False
-    ) -> None:
-        """Mark verified; it replaces the user's other authenticators of the same method."""
-        for other in self.authenticators_of(authenticator.user_id, verified_only=False):
-            if other is not authenticator and (
-                other.verification_method == authenticator.verification_method
-            ):
-                del self.authenticators[other.authenticator_id]
-        now = self.clock.now()
-        authenticator.verified_at = authenticator.last_verified_at = now
-        others = self.authenticators_of(authenticator.user_id)
-        if is_default:
-            for other in others:
-                other.is_default = False
-        authenticator.is_default = is_default or not any(a.is_default for a in others)
-        user = self.user(authenticator.user_id)
-        if authenticator.verification_method == "SMS":
-            user.phone_number, user.phone_number_verified = authenticator.phone_number, True
-        else:
-            user.email, user.email_verified = authenticator.email, True
-
-    def remove_authenticator(self, user_id: str, authenticator_id: str) -> bool:
-        authenticator = self.authenticators.get(authenticator_id)
-        if authenticator is None or authenticator.user_id != user_id:
-            return False
-        del self.authenticators[authenticator_id]
-        return True
+        """The user, their authenticators, actions, tokens and codes (not the outbox)."""
+        super().delete_user(user_id)
+        for key in list(self._actions_of.get(user_id, ())):
+            self._drop_action(key)
 
     # Actions and tokens
 
+    def action(self, key: ActionKey) -> Action | None:
+        self.sweep()
+        self.examined += 1
+        return self.actions.get(key)
+
     def create_action(self, key: ActionKey, decision: Decision) -> Action:
+        self.sweep()
         now = self.clock.now()
         action = Action(key, decision.state, now, now, decision.rule_ids)
         self.actions[key] = action
+        self._actions_of.setdefault(key.user_id, {})[key] = None
+        self._keep(key, now)
         return action
 
     def set_state(self, action: Action, state: str) -> None:
         action.state = state
         action.state_updated_at = self.clock.now()
+        self._keep(action.key, action.state_updated_at)
 
     def issue_token(self, key: ActionKey, scopes: frozenset[str]) -> Token:
+        self.sweep()
         now = self.clock.now()
         claims = {
             "sub": key.user_id,
@@ -205,14 +120,38 @@ class Store:
         }
         token = Token(mint(self.secret_key, claims), key, scopes, now + TOKEN_TTL)
         self.tokens[token.value] = token
+        self._tokens_of.setdefault(key, set()).add(token.value)
+        self._due_tokens.append((token.expires_at, token.value))
+        self._keep(key, now)
         return token
 
     def resolve_token(self, value: str) -> Token | None:
         """The live token record, or None when unknown or expired."""
+        self.examined += 1
         token = self.tokens.get(value)
         if token is None or token.expires_at <= self.clock.now():
             return None
         return token
+
+    def _keep(self, key: ActionKey, now: float) -> None:
+        """The action was used now: keep it ACTION_RETENTION from now."""
+        until = now + ACTION_RETENTION
+        if until > self._action_until.get(key, 0.0):
+            self._action_until[key] = until
+            self._due_actions.append((until, key))
+
+    def _drop_action(self, key: ActionKey) -> None:
+        """The action and everything reached through it: its tokens and codes."""
+        self.actions.pop(key, None)
+        self._action_until.pop(key, None)
+        mine = self._actions_of.get(key.user_id, {})
+        mine.pop(key, None)
+        if not mine:
+            self._actions_of.pop(key.user_id, None)
+        for value in self._tokens_of.pop(key, ()):
+            self.tokens.pop(value, None)
+        for channel in CHANNELS:
+            self.challenges.pop((key, channel), None)
 
     # Challenges and the outbox
 
@@ -220,6 +159,7 @@ class Store:
         self, key: ActionKey, channel: str, to: str, authenticator_id: str | None = None
     ) -> Challenge:
         """Send a fresh code; it replaces (kills) the previous one for this action and channel."""
+        self.sweep()
         now = self.clock.now()
         challenge = Challenge(
             challenge_id=str(uuid.uuid4()),
@@ -230,6 +170,7 @@ class Store:
             authenticator_id=authenticator_id,
         )
         self.challenges[(key, channel)] = challenge
+        self._due_challenges.append((challenge.expires_at, (key, channel), challenge))
         message_id = str(uuid.uuid4())
         message = Message(
             message_id,
@@ -241,8 +182,59 @@ class Store:
             now,
             now + CODE_TTL,
         )
-        self.outbox.append(message)
+        self.outbox.add(message)
         return challenge
 
     def latest_challenge(self, key: ActionKey, channel: str) -> Challenge | None:
+        self.examined += 1
         return self.challenges.get((key, channel))
+
+    def messages(self, *, to: str | None = None, user_id: str | None = None) -> list[Message]:
+        """The outbox, oldest first (only what is still kept), for a recipient or a user."""
+        self.sweep()
+        return self.outbox.messages(to=to, user_id=user_id)
+
+    # Expiry
+
+    def sweep(self) -> None:
+        """Drop what the clock has passed. Each record is looked at once, when it falls due."""
+        now = self.clock.now()
+        while self._due_tokens and self._due_tokens[0][0] <= now:
+            value = self._due_tokens.popleft()[1]
+            token = self.tokens.get(value)
+            if token is not None and token.expires_at <= now:
+                del self.tokens[value]
+                tokens_of = self._tokens_of.get(token.key)
+                if tokens_of is not None:
+                    tokens_of.discard(value)
+        while self._due_challenges and self._due_challenges[0][0] <= now:
+            _, where, challenge = self._due_challenges.popleft()
+            if self.challenges.get(where) is challenge:
+                del self.challenges[where]
+        while self._due_actions and self._due_actions[0][0] <= now:
+            key = self._due_actions.popleft()[1]
+            if self._action_until.get(key, now + 1) <= now:
+                self._drop_action(key)
+        self.outbox.expire(now)
+        self.sends.prune(now)
+        self.verifies.prune(now)
+
+    def sizes(self) -> dict[str, int]:
+        """How many records of each kind are kept, indexes and expiry queues included."""
+        self.sweep()
+        return {
+            "users": len(self.users),
+            "authenticators": len(self.authenticators),
+            "actions": len(self.actions),
+            "tokens": len(self.tokens),
+            "challenges": len(self.challenges),
+            "messages": len(self.outbox),
+            "rate_limit_keys": len(self.sends) + len(self.verifies),
+            "index_entries": sum(len(a) for a in self._authenticators_of.values())
+            + sum(len(a) for a in self._actions_of.values())
+            + sum(len(t) for t in self._tokens_of.values())
+            + sum(self.outbox.index_sizes().values()),
+            "due_entries": len(self._due_actions)
+            + len(self._due_tokens)
+            + len(self._due_challenges),
+        }

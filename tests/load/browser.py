@@ -7,7 +7,8 @@ apart from the app's), and a "phone" that reads the SMS from the emulator's outb
 
 Steps, each timed: ``login_page`` (GET the login form), ``password`` (POST it; the app tracks
 ``signIn``; for a never-enrolled user it enrolls the number on file and tracks again),
-``challenge_page`` (GET /mfa/challenge/), ``send_code`` (SDK ``sms.challenge()``, with the CORS
+``challenge_page`` (GET /mfa/challenge/), ``resend_first`` (the page's script records its automatic
+send: POST /mfa/resend/ ``first=1``), ``send_code`` (SDK ``sms.challenge()``, with the CORS
 preflight a browser makes), ``read_sms`` (the phone gets the code), ``verify`` (SDK ``sms.verify``),
 ``callback`` (the page POSTs the token; the app validates it), ``protected`` (GET the page it
 redirects to and read who is signed in). An ALLOW login goes from ``password`` to ``protected``.
@@ -35,6 +36,7 @@ STEPS = (
     "login_page",
     "password",
     "challenge_page",
+    "resend_first",
     "send_code",
     "read_sms",
     "verify",
@@ -82,8 +84,14 @@ class ChallengePage:
     auto_send: bool
     base_url: str
     tenant_id: str
+    resend_url: str
     callback_action: str
     callback_fields: dict[str, str]
+
+    @property
+    def csrf_token(self) -> str:
+        """What the page's script sends as X-CSRFToken (from the callback form)."""
+        return self.callback_fields.get("csrfmiddlewaretoken", "")
 
 
 class _PageParser(HTMLParser):
@@ -129,6 +137,7 @@ def read_challenge_page(url: str, html: str) -> ChallengePage:
         auto_send=script.get("data-auto-send") == "true",
         base_url=script.get("data-base-url", "").rstrip("/"),
         tenant_id=script.get("data-tenant-id", ""),
+        resend_url=script.get("data-resend-url", ""),
         callback_action=callback["action"],
         callback_fields=dict(callback["fields"]),
     )
@@ -217,8 +226,9 @@ class Browser:
         return result
 
     def finish_challenge(self, page: ChallengePage) -> str:
-        """From the code page to the callback's redirect: send, read the SMS, verify, POST."""
-        if page.auto_send:
+        """From the code page to the callback's redirect: send (first recorded with the site, as
+        the page's script does), read the SMS, verify, POST."""
+        if page.auto_send and self.record_first_send(page):
             self.send_code(page)
         code = self.read_sms()
         access_token = self.verify(page, code)
@@ -272,6 +282,24 @@ class Browser:
             self.site.cookies.set(DEVICE_COOKIE, str(uuid.uuid4()), domain=host, path="/")
         self.challenge = page
         return page
+
+    def record_first_send(self, page: ChallengePage) -> bool:
+        """The page's script, before its automatic send: POST ``first=1`` to the resend URL
+        (CSRF token in a header, as ``fetch`` sends it); the site says whether to send."""
+        with self._step("resend_first"):
+            reply = self.site.post(
+                urljoin(page.url, page.resend_url),
+                data={"first": "1"},
+                headers={
+                    **self._form_headers(page.url),
+                    "X-CSRFToken": page.csrf_token,
+                    "Accept": "application/json",
+                },
+                allow_redirects=False,
+                timeout=self.timeout,
+            )
+            self._expect(reply, 200, "resend_first")
+        return bool(reply.json().get("allowed"))
 
     def send_code(self, page: ChallengePage) -> None:
         """``sms.challenge()``: a never-enrolled user was enrolled by the site, server-side."""

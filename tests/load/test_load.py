@@ -173,6 +173,7 @@ def race_one_token(site, emulator_process, user):
         pending = browser.login(stop_when_pending=True)
         assert pending.error is None, pending.error
         page = browser.challenge
+        assert browser.record_first_send(page)
         browser.send_code(page)
         token = browser.verify(page, browser.read_sms())
         before = emulator_process.stats()

@@ -1,0 +1,18 @@
+"""The reference's settings (bench/reference.py): the benchmark site's, without the app (not
+installed, no middleware), with the reference's URLconf and template. The plain password login
+of the per-step comparison runs on these settings too."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bench.settings import *  # noqa: F403
+from bench.settings import INSTALLED_APPS, MIDDLEWARE, TEMPLATES
+
+APP = "django_authsignal_sms"
+INSTALLED_APPS = [app for app in INSTALLED_APPS if app != APP]
+MIDDLEWARE = [entry for entry in MIDDLEWARE if not entry.startswith(APP)]
+ROOT_URLCONF = "bench.reference"
+TEMPLATES = [
+    {**TEMPLATES[0], "DIRS": [*TEMPLATES[0]["DIRS"], Path(__file__).resolve().parent / "templates"]}
+]

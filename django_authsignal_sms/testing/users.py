@@ -1,0 +1,100 @@
+"""The tenant's users and their authenticators, indexed by user: what the store keeps until a
+user is deleted or the emulator reset (a tenant keeps them too)."""
+
+from __future__ import annotations
+
+import uuid
+
+from .clock import Clock
+from .state import Authenticator, User
+
+
+class Directory:
+    """Users by id; authenticators by id and by user. The store builds on it."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self.users: dict[str, User] = {}
+        self.authenticators: dict[str, Authenticator] = {}
+        self._authenticators_of: dict[str, dict[str, Authenticator]] = {}
+        # Records looked at by lookups (for tests of the emulator's own cost).
+        self.examined = 0
+
+    def user(self, user_id: str) -> User:
+        """The user record, created on first use."""
+        self.examined += 1
+        return self.users.setdefault(user_id, User(user_id))
+
+    def delete_user(self, user_id: str) -> None:
+        """The user and their authenticators."""
+        self.users.pop(user_id, None)
+        for authenticator in self.authenticators_of(user_id, verified_only=False):
+            self._drop_authenticator(authenticator)
+
+    def authenticators_of(self, user_id: str, *, verified_only: bool = True) -> list[Authenticator]:
+        mine = self._authenticators_of.get(user_id, {})
+        self.examined += len(mine) or 1
+        return [a for a in mine.values() if a.verified or not verified_only]
+
+    def sms_authenticator(self, user_id: str) -> Authenticator | None:
+        found = [a for a in self.authenticators_of(user_id) if a.verification_method == "SMS"]
+        return found[0] if found else None
+
+    def add_authenticator(
+        self,
+        user_id: str,
+        method: str,
+        *,
+        phone_number: str | None = None,
+        email: str | None = None,
+    ) -> Authenticator:
+        """Add an unverified authenticator; `verify_authenticator` completes it."""
+        authenticator = Authenticator(
+            authenticator_id=str(uuid.uuid4()),
+            user_id=user_id,
+            verification_method=method,
+            created_at=self.clock.now(),
+            phone_number=phone_number,
+            email=email,
+        )
+        self.authenticators[authenticator.authenticator_id] = authenticator
+        mine = self._authenticators_of.setdefault(user_id, {})
+        mine[authenticator.authenticator_id] = authenticator
+        return authenticator
+
+    def verify_authenticator(
+        self, authenticator: Authenticator, *, is_default: bool = False
+    ) -> None:
+        """Mark verified; it replaces the user's other authenticators of the same method."""
+        for other in self.authenticators_of(authenticator.user_id, verified_only=False):
+            if other is not authenticator and (
+                other.verification_method == authenticator.verification_method
+            ):
+                self._drop_authenticator(other)
+        now = self.clock.now()
+        authenticator.verified_at = authenticator.last_verified_at = now
+        others = self.authenticators_of(authenticator.user_id)
+        if is_default:
+            for other in others:
+                other.is_default = False
+        authenticator.is_default = is_default or not any(a.is_default for a in others)
+        user = self.user(authenticator.user_id)
+        if authenticator.verification_method == "SMS":
+            user.phone_number, user.phone_number_verified = authenticator.phone_number, True
+        else:
+            user.email, user.email_verified = authenticator.email, True
+
+    def remove_authenticator(self, user_id: str, authenticator_id: str) -> bool:
+        self.examined += 1
+        authenticator = self.authenticators.get(authenticator_id)
+        if authenticator is None or authenticator.user_id != user_id:
+            return False
+        self._drop_authenticator(authenticator)
+        return True
+
+    def _drop_authenticator(self, authenticator: Authenticator) -> None:
+        del self.authenticators[authenticator.authenticator_id]
+        mine = self._authenticators_of[authenticator.user_id]
+        del mine[authenticator.authenticator_id]
+        if not mine:
+            del self._authenticators_of[authenticator.user_id]
