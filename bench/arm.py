@@ -19,7 +19,6 @@ measured step.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import sys
 import traceback
@@ -204,14 +203,10 @@ def setup() -> tuple[Any, QueryCounter]:
     django.setup()
     from django.core.handlers.wsgi import WSGIHandler
 
+    from .inprocess import silence_app_log
     from .wsgi_browser import install_query_counter
 
-    # The app logs each decision at INFO: keep that work, send the lines nowhere.
-    log = logging.getLogger("django_authsignal_sms")
-    for handler in list(log.handlers):
-        log.removeHandler(handler)
-    log.addHandler(logging.StreamHandler(open(os.devnull, "w")))  # noqa: SIM115
-    log.propagate = False
+    silence_app_log()
     return WSGIHandler(), install_query_counter()
 
 

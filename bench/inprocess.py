@@ -32,6 +32,15 @@ FAST_PATH_GOAL = 1.02
 TOKEN = "eyJ" + "x" * 420
 
 
+def silence_app_log() -> None:
+    """The app logs each decision at INFO: keep that work, send the lines nowhere."""
+    log = logging.getLogger("django_authsignal_sms")
+    for handler in list(log.handlers):
+        log.removeHandler(handler)
+    log.addHandler(logging.StreamHandler(open(os.devnull, "w")))  # noqa: SIM115
+    log.propagate = False
+
+
 def setup_django(data: SiteData) -> None:
     """Configure Django in this process with ``bench.settings`` on the prepared database."""
     os.environ.update(
@@ -55,12 +64,7 @@ def setup_django(data: SiteData) -> None:
     import django
 
     django.setup()
-    # The app logs each decision at INFO: keep that work, send the lines nowhere.
-    log = logging.getLogger("django_authsignal_sms")
-    for handler in list(log.handlers):
-        log.removeHandler(handler)
-    log.addHandler(logging.StreamHandler(open(os.devnull, "w")))  # noqa: SIM115
-    log.propagate = False
+    silence_app_log()
 
 
 # Handlers, sessions and requests

@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from tests.load.browser import STEPS
+
 REPO = Path(__file__).resolve().parents[1]
 RESULTS_MD = REPO / "bench" / "RESULTS.md"
 STEP_GOAL = 1.05
@@ -30,18 +32,7 @@ STEP_LABELS = {
     "protected": "protected page (GET)",
     "whole flow": "**whole flow**",
 }
-LATENCY_STEPS = (
-    "login_page",
-    "password",
-    "challenge_page",
-    "resend_first",
-    "send_code",
-    "read_sms",
-    "verify",
-    "callback",
-    "protected",
-    "total",
-)
+LATENCY_STEPS = (*STEPS, "total")
 SESSIONS = ("redis", "db")
 
 
