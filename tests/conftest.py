@@ -2,13 +2,16 @@ from __future__ import annotations
 
 import json
 import re
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 import pytest
 import responses
 from django.contrib.auth import SESSION_KEY, get_user_model
 from django.core.cache import caches
+from django.dispatch import Signal
 
+from django_authsignal_sms import signals
 from django_authsignal_sms.client import _sdk_client
 from django_authsignal_sms.record import RECORD_KEY
 
@@ -74,6 +77,40 @@ def fresh_sdk_client():
     _sdk_client.cache_clear()
     yield
     _sdk_client.cache_clear()
+
+
+@pytest.fixture
+def heard():
+    """Every app signal sent during the test: ``heard[name]`` is a list of (sender, kwargs)."""
+    calls: dict[str, list] = defaultdict(list)
+    connected = []
+    for name, signal in vars(signals).items():
+        if not isinstance(signal, Signal):
+            continue
+
+        def receiver(sender, _name=name, **kwargs):
+            kwargs.pop("signal")
+            calls[_name].append((sender, kwargs))
+
+        signal.connect(receiver, weak=False)
+        connected.append((signal, receiver))
+    yield calls
+    for signal, receiver in connected:
+        signal.disconnect(receiver)
+
+
+@pytest.fixture
+def sent(heard):
+    """The same, kwargs only: ``sent["challenge_failed"]`` is a list of kwargs."""
+
+    class KwargsOnly(dict):
+        def __missing__(self, name):
+            return [kwargs for _sender, kwargs in heard[name]]
+
+        def clear(self):  # forget what was heard so far
+            heard.clear()
+
+    return KwargsOnly()
 
 
 @pytest.fixture(autouse=True)

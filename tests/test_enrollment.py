@@ -13,7 +13,6 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
-from django_authsignal_sms import signals
 from tests.conftest import (
     API,
     SIGNED_IN_AS_ALICE,
@@ -68,25 +67,8 @@ def first_login(authsignal, user, then="CHALLENGE_REQUIRED"):
     )
 
 
-@pytest.fixture
-def received():
-    """The app's enrollment signals, as lists of kwargs."""
-    seen: dict[str, list[dict]] = {"sms_enrolled": [], "cannot_challenge": [], "phone_mismatch": []}
-    receivers = []
-    for name, calls in seen.items():
-
-        def receiver(sender, _calls=calls, **kwargs):
-            _calls.append(kwargs)
-
-        getattr(signals, name).connect(receiver, weak=False)
-        receivers.append((name, receiver))
-    yield seen
-    for name, receiver in receivers:
-        getattr(signals, name).disconnect(receiver)
-
-
 def test_a_never_enrolled_user_is_enrolled_with_the_number_on_file_and_held(
-    client, user, authsignal, received
+    client, user, authsignal, sent
 ):
     first_login(authsignal, user)
     response = log_in(client, next_url="/protected/")
@@ -102,7 +84,7 @@ def test_a_never_enrolled_user_is_enrolled_with_the_number_on_file_and_held(
     assert mark["idempotency_key"] == "idem-2"
     assert mark["authenticator_id"] == "auth-1"
     assert mark["confirm_allow"] is False
-    assert received["sms_enrolled"][0]["masked_phone"] == "+15*******06"
+    assert sent["sms_enrolled"][0]["masked_phone"] == "+15*******06"
 
 
 def test_allow_after_the_enrollment_still_needs_a_code(client, user, authsignal):
@@ -191,7 +173,7 @@ def test_challenge_required_for_a_never_enrolled_user_enrolls_under_any_policy(
     assert len(authsignal.calls_to("/authenticators")) == 1
 
 
-def test_no_number_on_file_gets_a_clear_page(client, user, authsignal, received, caplog, settings):
+def test_no_number_on_file_gets_a_clear_page(client, user, authsignal, sent, caplog, settings):
     settings.AUTHSIGNAL_SMS = {"HELP_URL": "https://help.example.com/phone"}
     user.phone_number = ""
     user.save()
@@ -202,27 +184,27 @@ def test_no_number_on_file_gets_a_clear_page(client, user, authsignal, received,
     assert b"no mobile number for sign-in codes" in page.content
     assert b'href="https://help.example.com/phone"' in page.content
     assert authsignal.calls_to("/authenticators") == []
-    assert [r["reason"] for r in received["cannot_challenge"]] == ["no_phone"]
+    assert [r["reason"] for r in sent["cannot_challenge"]] == ["no_phone"]
     records = [r.authsignal_sms for r in caplog.records if hasattr(r, "authsignal_sms")]
     assert [(r["event"], r["reason"]) for r in records] == [("cannot_challenge", "no_phone")]
 
 
-def test_a_number_that_is_not_e164_counts_as_none(client, user, authsignal, received):
+def test_a_number_that_is_not_e164_counts_as_none(client, user, authsignal, sent):
     user.phone_number = "0211234567"
     user.save()
     authsignal.on_track("ALLOW", isEnrolled=False, enrolledVerificationMethods=[])
     log_in(client)
-    assert [r["reason"] for r in received["cannot_challenge"]] == ["no_phone"]
+    assert [r["reason"] for r in sent["cannot_challenge"]] == ["no_phone"]
 
 
 def test_a_user_enrolled_only_with_another_method_gets_the_sms_only_page(
-    client, user, authsignal, received
+    client, user, authsignal, sent
 ):
     authsignal.on_track("CHALLENGE_REQUIRED", enrolledVerificationMethods=["EMAIL_OTP"])
     assert log_in(client)["Location"] == "/mfa/denied/"
     page = client.get("/mfa/denied/")
     assert b"signs in with text-message codes" in page.content
-    assert [r["reason"] for r in received["cannot_challenge"]] == ["sms_only"]
+    assert [r["reason"] for r in sent["cannot_challenge"]] == ["sms_only"]
     assert authsignal.calls_to("/authenticators") == []
 
 
@@ -314,25 +296,25 @@ def complete_login(client, user, authsignal):
     return client.post("/mfa/callback/", {"token": "verified"})
 
 
-def test_a_changed_number_on_file_is_logged_and_signalled(client, user, authsignal, received):
+def test_a_changed_number_on_file_is_logged_and_signalled(client, user, authsignal, sent):
     cache.clear()
     answer_authenticators(authsignal, user, ENROLLED_AT)
     user.phone_number = "+15005550099"
     user.save()
     response = complete_login(client, user, authsignal)
     assert response["Location"] == "/protected/"
-    [mismatch] = received["phone_mismatch"]
+    [mismatch] = sent["phone_mismatch"]
     assert mismatch["masked_phone"] == "+15*******99"
     assert mismatch["masked_enrolled"] == ["+15*******06"]
 
 
-def test_a_matching_number_is_checked_once(client, user, authsignal, received):
+def test_a_matching_number_is_checked_once(client, user, authsignal, sent):
     cache.clear()
     answer_authenticators(authsignal, user, ENROLLED_AT)
     complete_login(client, user, authsignal)
     client.logout()
     complete_login(client, user, authsignal)
-    assert received["phone_mismatch"] == []
+    assert sent["phone_mismatch"] == []
     lookups = [c for c in authsignal.calls_to("/authenticators") if c.request.method == "GET"]
     assert len(lookups) == 1
 

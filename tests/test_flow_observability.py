@@ -10,7 +10,7 @@ import pytest
 import responses
 from django.contrib.auth import get_user_model
 
-from django_authsignal_sms import claims, signals
+from django_authsignal_sms import claims
 from django_authsignal_sms.apps import AuthsignalSmsConfig
 from django_authsignal_sms.flow import FINALISING
 from django_authsignal_sms.record import PendingRecord
@@ -18,35 +18,6 @@ from tests.conftest import API, log_in, pending_mark
 from tests.records import age_record
 
 pytestmark = pytest.mark.django_db
-
-NAMES = [
-    "challenge_required",
-    "challenge_succeeded",
-    "challenge_failed",
-    "login_blocked",
-    "login_review",
-    "authsignal_error",
-    "cannot_challenge",
-    "login_rate_limited",
-]
-
-
-@pytest.fixture
-def heard():
-    """Every signal sent: ``heard[name]`` is a list of (sender, kwargs)."""
-    calls: dict[str, list] = {name: [] for name in NAMES}
-    receivers = []
-    for name in NAMES:
-
-        def receiver(sender, _name=name, **kwargs):
-            kwargs.pop("signal")
-            calls[_name].append((sender, kwargs))
-
-        getattr(signals, name).connect(receiver, weak=False)
-        receivers.append((name, receiver))
-    yield calls
-    for name, receiver in receivers:
-        getattr(signals, name).disconnect(receiver)
 
 
 @pytest.fixture

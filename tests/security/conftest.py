@@ -5,7 +5,6 @@ login, is tests/conftest.py's)."""
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 import pytest
@@ -14,34 +13,7 @@ from django.contrib.auth import SESSION_KEY
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
-from django_authsignal_sms import signals
 from tests.conftest import API, pending_mark
-
-SIGNAL_NAMES = (
-    "challenge_required",
-    "challenge_succeeded",
-    "challenge_failed",
-    "login_blocked",
-    "login_review",
-    "authsignal_error",
-)
-
-
-@pytest.fixture
-def sent():
-    """Every app signal sent during the test: ``sent["challenge_failed"]`` is a list of kwargs."""
-    received: dict[str, list[dict]] = defaultdict(list)
-    receivers = {}
-    for name in SIGNAL_NAMES:
-
-        def receiver(sender, _name=name, **kwargs):
-            received[_name].append(kwargs)
-
-        receivers[name] = receiver
-        getattr(signals, name).connect(receiver, weak=False)
-    yield received
-    for name, receiver in receivers.items():
-        getattr(signals, name).disconnect(receiver)
 
 
 @dataclass

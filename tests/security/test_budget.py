@@ -8,7 +8,6 @@ import pytest
 from django.contrib.auth import SESSION_KEY, get_user_model
 from django.test import Client
 
-from django_authsignal_sms import signals
 from django_authsignal_sms.conf import DEFAULTS
 from tests.conftest import PASSWORD, log_in
 
@@ -16,20 +15,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def limited(received, settings):
+def limited(settings):
     settings.AUTHSIGNAL_SMS = {"MAX_PENDING_PER_USER": 3, "MAX_PENDING_PER_IP": 5}
-
-
-@pytest.fixture
-def received():
-    calls = []
-
-    def receiver(sender, **kwargs):
-        calls.append(kwargs)
-
-    signals.login_rate_limited.connect(receiver)
-    yield calls
-    signals.login_rate_limited.disconnect(receiver)
 
 
 def attempt(username="alice", ip="203.0.113.7"):
@@ -44,17 +31,17 @@ def test_the_defaults_are_sane():
     assert DEFAULTS["PENDING_WINDOW"] == 900
 
 
-def test_twenty_logins_do_not_give_twenty_code_pages(user, authsignal, settings, received):
+def test_twenty_logins_do_not_give_twenty_code_pages(user, authsignal, settings, sent):
     settings.AUTHSIGNAL_SMS = {}  # the defaults
     authsignal.on_track("CHALLENGE_REQUIRED")
     places = [attempt()[1] for _ in range(20)]
     assert sum(p.startswith("/mfa/challenge/") for p in places) == DEFAULTS["MAX_PENDING_PER_USER"]
     assert places[-1] == "/mfa/denied/"
-    assert {r["scope"] for r in received} == {"user"}
+    assert {r["scope"] for r in sent["login_rate_limited"]} == {"user"}
 
 
 def test_past_the_user_budget_a_clear_page_a_signal_and_a_log(
-    user, authsignal, limited, received, caplog
+    user, authsignal, limited, sent, caplog
 ):
     authsignal.on_track("CHALLENGE_REQUIRED")
     for _ in range(3):
@@ -66,11 +53,11 @@ def test_past_the_user_budget_a_clear_page_a_signal_and_a_log(
     assert page.status_code == 403
     assert b"Too many sign-in attempts" in page.content
     assert SESSION_KEY not in client.session
-    assert [(r["user"], r["scope"]) for r in received] == [(user, "user")]
+    assert [(r["user"], r["scope"]) for r in sent["login_rate_limited"]] == [(user, "user")]
     assert "rate_limited" in caplog.text and "scope=user" in caplog.text
 
 
-def test_past_the_ip_budget_other_users_from_that_ip_wait(user, authsignal, limited, received):
+def test_past_the_ip_budget_other_users_from_that_ip_wait(user, authsignal, limited, sent):
     authsignal.on_track("CHALLENGE_REQUIRED")
     model = get_user_model()
     for n in range(5):
@@ -78,7 +65,7 @@ def test_past_the_ip_budget_other_users_from_that_ip_wait(user, authsignal, limi
         assert attempt(f"u{n}")[1].startswith("/mfa/challenge/")
     assert attempt("alice")[1] == "/mfa/denied/"
     assert attempt("alice", ip="198.51.100.9")[1].startswith("/mfa/challenge/")
-    assert [r["scope"] for r in received] == ["ip"]
+    assert [r["scope"] for r in sent["login_rate_limited"]] == ["ip"]
 
 
 def test_allowed_logins_are_not_counted(user, authsignal, limited):
