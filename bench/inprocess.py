@@ -140,13 +140,19 @@ def pending_session(engine: str, user: Any) -> str:
     return make_session(engine, {RECORD_KEY: dataclasses.asdict(record)})
 
 
-def request_maker(path: str, session_key: str | None) -> Callable[[], Any]:
+def request_maker(path: str, session_key: str | None, pending: bool = False) -> Callable[[], Any]:
+    """Requests for ``path`` with the session cookie, and with the marker cookie the app sets
+    beside a pending record when ``pending``."""
     from django.test import RequestFactory
+
+    from django_authsignal_sms.record import MARKER_COOKIE
 
     factory = RequestFactory(HTTP_HOST="127.0.0.1")
     if session_key is None:
         return lambda: factory.get(path)
     cookie = f"{harness.SESSION_COOKIE}={session_key}"
+    if pending:
+        cookie += f"; {MARKER_COOKIE}=1"
     return lambda: factory.get(path, HTTP_COOKIE=cookie)
 
 
@@ -319,7 +325,10 @@ def pending_path(rounds: int, seconds: float) -> list[Pair]:
     user = get_user_model().objects.order_by("pk").first()
     handler = make_handler(True)
     pending_key = pending_session(DB_SESSIONS, user)
-    pending = Arm("pending", handler, request_maker("/protected/", pending_key))
+    pending = Arm("pending", handler, request_maker("/protected/", pending_key, pending=True))
+    _, status, _ = probe(pending)
+    if "/mfa/" not in status:
+        raise RuntimeError(f"the pending session was not steered to the code page: {status}")
     anonymous = Arm("anonymous", handler, request_maker("/protected/", None))
     with_session = Arm(
         "anonymous+session",

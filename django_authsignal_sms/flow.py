@@ -124,12 +124,11 @@ def _decide(
         _unanswered(request, user, AuthsignalError("challenge without a token"), None)
     elif not result.has_sms:
         _cannot_challenge(request, user, record.SMS_ONLY)
-    elif over := budget.exceeded(str(user.pk), client_ip(request)):
+    elif over := budget.take(str(user.pk), client_ip(request)):
         log_event("rate_limited", logging.WARNING, user_id=user.pk, scope=over)
         signals.login_rate_limited.send(AuthsignalSmsConfig, request=request, user=user, scope=over)
         _refuse(request, record.TOO_MANY)
     else:
-        budget.spend(str(user.pk), client_ip(request))
         _hold(request, _pending(request, user, result, enrolled, phone))
         signals.challenge_required.send(
             AuthsignalSmsConfig, request=request, user=user, idempotency_key=result.idempotency_key

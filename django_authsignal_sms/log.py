@@ -19,6 +19,8 @@ def mask_phone(phone: str | None) -> str:
 
 def log_event(event: str, level: int = logging.INFO, **fields: Any) -> None:
     """One record per decision; ``fields`` also land on the record for structured handlers."""
+    if not logger.isEnabledFor(level):
+        return
     details = " ".join(f"{key}={value}" for key, value in fields.items())
     logger.log(
         level,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
+from typing import cast
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.conf import settings
@@ -18,6 +19,8 @@ from django.urls import Resolver404, ResolverMatch, resolve
 
 from . import api, flow, record
 from .conf import app_settings
+from .flow import HELD
+from .record import MARKER_COOKIE
 from .responses import respond
 
 ALWAYS_EXEMPT = ("/favicon.ico", "/robots.txt")
@@ -38,24 +41,30 @@ class AuthsignalSmsMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase | Awaitable[HttpResponseBase]:
         if self.async_mode:
             return self.__acall__(request)
-        response = self.gate(request)
+        # The fast path, for nearly every request: without the marker cookie nothing is read
+        # (no session, no settings), and nothing is done after the view unless it was a login
+        # that ``flow`` held.
+        signalled = MARKER_COOKIE in request.COOKIES
+        response = self.gate(request) if signalled else None
         if response is None:
-            response = self.get_response(request)  # type: ignore[assignment]
-        assert isinstance(response, HttpResponseBase)
+            response = cast(HttpResponseBase, self.get_response(request))
+        if not signalled and HELD not in vars(request):
+            return response
         return self.after_view(request, response)
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
-        response = await sync_to_async(self.gate)(request)
+        signalled = MARKER_COOKIE in request.COOKIES
+        response = await sync_to_async(self.gate)(request) if signalled else None
         if response is None:
             response = await self.get_response(request)  # type: ignore[misc]
         assert isinstance(response, HttpResponseBase)
-        if flow.held(request) is None and not record.signalled(request):
+        if not signalled and HELD not in vars(request):
             return response
         return await sync_to_async(self.after_view)(request, response)
 
     def gate(self, request: HttpRequest) -> HttpResponseBase | None:
         """A response for a session with a record on a non-exempt URL; ``None`` lets it on."""
-        if not app_settings.ENABLED or not record.signalled(request):
+        if not record.signalled(request) or not app_settings.ENABLED:
             return None
         if not record.present(request):
             return None

@@ -4,9 +4,12 @@ the pending record is the only sign the gate looks at; the session stays the aut
 
 from __future__ import annotations
 
+from unittest import mock
+
 import pytest
 from django.contrib.auth import SESSION_KEY
 
+from django_authsignal_sms import conf
 from django_authsignal_sms.record import MARKER_COOKIE
 from tests.conftest import log_in, pending_mark
 
@@ -43,6 +46,16 @@ def test_a_view_that_never_reads_the_session_stays_free(
         response = browser.get("/plain/")
     assert response.content == b"plain"
     assert "Cookie" not in vary(response)
+
+
+@pytest.mark.parametrize("who", ["signed_in", "anonymous_with_a_session", "client"])
+def test_the_fast_path_reads_none_of_the_apps_settings(request, who):
+    browser = request.getfixturevalue(who)
+    browser.get("/plain/")  # builds the middleware chain
+    with mock.patch.object(conf, "_option", wraps=conf._option) as option:
+        response = browser.get("/plain/")
+    assert response.content == b"plain"
+    assert option.call_count == 0
 
 
 def test_the_marker_comes_and_goes_with_the_record(client, user, authsignal):

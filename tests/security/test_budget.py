@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from unittest import mock
 
 import pytest
 from django.contrib.auth import SESSION_KEY, get_user_model
+from django.core.cache import caches
 from django.test import Client
 
 from django_authsignal_sms.conf import DEFAULTS
@@ -90,3 +92,35 @@ def test_zero_turns_a_budget_off(user, authsignal, settings):
     settings.AUTHSIGNAL_SMS = {"MAX_PENDING_PER_USER": 0, "MAX_PENDING_PER_IP": 0}
     authsignal.on_track("CHALLENGE_REQUIRED")
     assert all(attempt()[1].startswith("/mfa/challenge/") for _ in range(8))
+
+
+def test_a_budgeted_login_costs_one_cache_call_per_budget(user, authsignal, limited):
+    authsignal.on_track("CHALLENGE_REQUIRED")
+    attempt()  # opens this window's counters
+    cache = caches["default"]
+    with (
+        mock.patch.object(cache, "incr", wraps=cache.incr) as incr,
+        mock.patch.object(cache, "get", wraps=cache.get) as get,
+        mock.patch.object(cache, "add", wraps=cache.add) as add,
+    ):
+        assert attempt()[1].startswith("/mfa/challenge/")
+    assert incr.call_count == 2  # the user's and the IP's
+    assert get.call_count == add.call_count == 0
+
+
+def test_a_window_opened_by_another_process_is_counted_not_reset(user, authsignal, limited):
+    authsignal.on_track("CHALLENGE_REQUIRED")
+    cache = caches["default"]
+    real_incr = cache.incr
+    calls = []
+
+    def racing_incr(key, delta=1):
+        calls.append(key)
+        if len(calls) == 1:  # missing when we looked; another process adds it right then
+            cache.add(key, 1, DEFAULTS["PENDING_WINDOW"])
+            raise ValueError(key)
+        return real_incr(key, delta)
+
+    with mock.patch.object(cache, "incr", racing_incr):
+        attempt()
+    assert cache.get(calls[0]) == 2
