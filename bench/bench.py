@@ -237,7 +237,7 @@ def run(plan: Plan) -> dict[str, Any]:
         emulator = stack.enter_context(harness.emulator())
         directory = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-")))
         biggest = max(plan.sizes.values())
-        flow_users = 3 * (1 + plan.step_rounds * plan.step_users["md5"])
+        flow_users = len(steps.ARMS) * (1 + plan.step_rounds * plan.step_users["md5"])
         deploy_users = 2 * len(deploy.CONFIGS) * (1 + plan.deploy_rounds * plan.deploy_users)
         data = harness.prepare_site(
             directory / "md5", biggest + 104 + flow_users + deploy_users + 50
@@ -245,7 +245,7 @@ def run(plan: Plan) -> dict[str, Any]:
         spare = data.users[biggest:]  # users sections 5 and 8 never log in
         slow = harness.prepare_site(
             directory / "pbkdf2",
-            3 * (1 + plan.step_rounds * plan.step_users["pbkdf2"]) + 5,
+            len(steps.ARMS) * (1 + plan.step_rounds * plan.step_users["pbkdf2"]) + 5,
             hasher="default",
         )
         inprocess.setup_django(data)

@@ -47,6 +47,11 @@ def reference_arm(name: str = "reference", **env: str) -> ArmSpec:
     return ArmSpec(name, "mfa", "/ref/login/", "bench.reference_settings", env)
 
 
+def rotating_arm(name: str = "rotating") -> ArmSpec:
+    """The reference, rotating the session key at the password step as ``login()`` does."""
+    return reference_arm(name, BENCH_REFERENCE_ROTATES_SESSION="1")
+
+
 def plain_arm(name: str = "plain", **env: str) -> ArmSpec:
     return ArmSpec(name, "plain", "/accounts/login/", "bench.reference_settings", env)
 

@@ -70,6 +70,8 @@ class PasswordView(LoginView):
             return redirect(self.get_success_url())
         if answer["state"] != "CHALLENGE_REQUIRED":
             return HttpResponseForbidden("refused")
+        if settings.REFERENCE_ROTATES_SESSION:
+            self.request.session.cycle_key()
         self.request.session[PENDING] = {
             "user": str(user.pk),
             "backend": user.backend,

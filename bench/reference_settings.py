@@ -4,6 +4,7 @@ of the per-step comparison runs on these settings too."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from bench.settings import *  # noqa: F403
@@ -16,3 +17,7 @@ ROOT_URLCONF = "bench.reference"
 TEMPLATES = [
     {**TEMPLATES[0], "DIRS": [*TEMPLATES[0]["DIRS"], Path(__file__).resolve().parent / "templates"]}
 ]
+
+# The "rotating" arm: the reference, rotating the session key when the password is accepted,
+# as Django's login() does for the app (bench/steps.py).
+REFERENCE_ROTATES_SESSION = os.environ.get("BENCH_REFERENCE_ROTATES_SESSION") == "1"

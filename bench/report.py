@@ -169,6 +169,7 @@ def steps_table(results: dict[str, Any], hasher: str) -> str:
                 ms(row["app"]["cpu_rounds"]),
                 ratio(row["app/reference"]),
                 verdict(row["app/reference"], STEP_GOAL),
+                ratio(row["app/rotating"]),
                 ratio(row["app/plain"], 2) if "app/plain" in row else "-",
                 " / ".join(
                     f"{count(row[arm]['queries'])} ({count(row[arm]['writes'])})"
@@ -188,6 +189,7 @@ def steps_table(results: dict[str, Any], hasher: str) -> str:
                 ms(row["app"]["cpu_rounds"]),
                 ratio(row["app/reference"]),
                 "(see below)",
+                ratio(row["app/rotating"]),
                 "-",
                 f"- / {count(row['reference']['queries'])} ({count(row['reference']['writes'])})"
                 f" / {count(row['app']['queries'])} ({count(row['app']['writes'])})",
@@ -201,6 +203,7 @@ def steps_table(results: dict[str, Any], hasher: str) -> str:
         "app",
         "app ÷ reference [min–max]",
         "goal",
+        "app ÷ reference rotating the session key",
         "app ÷ plain",
         "queries (writes): plain / reference / app",
     ]
@@ -509,6 +512,7 @@ def readme_block(results: dict[str, Any]) -> str:
                     f"{name} {outcome(row['app/reference'], STEP_GOAL)}"
                     for name, row in rows.items()
                 ),
+                ratio(rows["MD5"]["app/rotating"]),
                 *(
                     ratio(row["app/plain"], 2) if "app/plain" in row else "-"
                     for row in rows.values()
@@ -523,6 +527,7 @@ def readme_block(results: dict[str, Any]) -> str:
             "; ".join(
                 f"{name} {outcome(row['app/reference'], STEP_GOAL)}" for name, row in first.items()
             ),
+            ratio(first["MD5"]["app/rotating"]),
             "-",
             "-",
         ]
@@ -532,6 +537,7 @@ def readme_block(results: dict[str, Any]) -> str:
         "app ÷ reference, MD5 [min–max]",
         "app ÷ reference, PBKDF2",
         f"goal ≤ {STEP_GOAL:g}",
+        "app ÷ reference rotating the session key, MD5",
         "app ÷ plain login, MD5",
         "app ÷ plain login, PBKDF2",
     ]
