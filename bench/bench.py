@@ -2,7 +2,7 @@
 or a count. One run produces every figure the documentation quotes.
 
     python -m bench.bench            # the whole run; writes bench/results.json, bench/RESULTS.md
-                                     # and the generated blocks of README.md, bench/README.md and
+                                     # and the generated blocks of bench/README.md and
                                      # docs/performance.md (bench/report.py)
     python -m bench.bench --quick    # a smoke run: fewer rounds, smaller batches; writes nothing
                                      # unless --write

@@ -3,8 +3,8 @@
     python -m bench.report          # re-render from bench/results.json, without measuring
 
 Writes ``bench/RESULTS.md`` (every table) and regenerates, between ``<!-- bench:start NAME -->``
-and ``<!-- bench:end NAME -->``, the blocks of README.md ("## Performance"), bench/README.md and
-docs/performance.md. Prose stays outside the markers; every figure is inside them.
+and ``<!-- bench:end NAME -->``, the blocks of bench/README.md and docs/performance.md (the headline figures: the README links
+there and quotes none). Prose stays outside the markers; every figure is inside them.
 """
 
 from __future__ import annotations
@@ -499,7 +499,7 @@ def render_results(results: dict[str, Any]) -> str:
 
 
 def readme_block(results: dict[str, Any]) -> str:
-    """README.md's "## Performance": the headline figures."""
+    """docs/performance.md's headline figures (the README links there)."""
     hashers = (("MD5", results["steps"]["md5"]), ("PBKDF2", results["steps"]["pbkdf2"]))
     step_rows = []
     for step in ("password", "code_page", "resend_first", "callback", "whole flow"):
@@ -638,9 +638,9 @@ def performance_fast_path_block(results: dict[str, Any]) -> str:
 
 
 BLOCKS: dict[Path, dict[str, Callable[[dict[str, Any]], str]]] = {
-    REPO / "README.md": {"performance": readme_block},
     REPO / "bench" / "README.md": {"measured": bench_readme_block},
     REPO / "docs" / "performance.md": {
+        "headline": readme_block,
         "deploy": performance_deploy_block,
         "fast-path": performance_fast_path_block,
     },

@@ -1,5 +1,5 @@
-"""The README's "Testing your own site" examples are the example project's tests, which CI runs
-(`manage.py test demo`, `pytest example_project`): the two cannot drift apart."""
+"""The "Testing your own site" examples (docs/testing.md) are the example project's tests, which
+CI runs (`manage.py test demo`, `pytest example_project`): the two cannot drift apart."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ EXAMPLES = {
 
 
 def readme_examples():
-    readme = (ROOT / "README.md").read_text()
-    section = readme.split("\n## Testing your own site\n", 1)[1].split("\n## ", 1)[0]
+    guide = (ROOT / "docs/testing.md").read_text()
+    section = guide.split("\n## Tests that sign in through the code step\n", 1)[1].split("\n## ", 1)[0]
     return re.findall(r"```python\n# (\S+)[^\n]*\n(.*?)```", section, re.DOTALL)
 
 

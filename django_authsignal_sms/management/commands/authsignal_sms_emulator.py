@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from django_authsignal_sms.conf import app_settings
 from django_authsignal_sms.testing import ENABLE_ENV, EmulatorServer, Rules
 from django_authsignal_sms.testing.__main__ import (
     add_server_arguments,
@@ -37,16 +38,18 @@ class Command(BaseCommand):
                 f"The Authsignal emulator is off: pass --enable or set {ENABLE_ENV}=1."
             )
         server = self._server(options)
-        expected = getattr(settings, "AUTHSIGNAL_API_URL", None)
-        if expected and expected.rstrip("/") != server.base_url:
+        expected = app_settings.API_URL
+        if expected.rstrip("/") != server.base_url:
             self.stderr.write(f"AUTHSIGNAL_API_URL is {expected}, not {server.base_url}.")
         run_in_foreground(server, self.stdout.write)
 
     def _server(self, options: dict[str, Any]) -> EmulatorServer:
-        secret_key = getattr(settings, "AUTHSIGNAL_SECRET_KEY", None)
-        tenant_id = getattr(settings, "AUTHSIGNAL_TENANT_ID", None)
+        # The site's own values (settings, else the environment): the emulator accepts them.
+        secret_key, tenant_id = app_settings.SECRET_KEY, app_settings.TENANT_ID
         if not secret_key or not tenant_id:
-            raise CommandError("Set AUTHSIGNAL_SECRET_KEY and AUTHSIGNAL_TENANT_ID in settings.")
+            raise CommandError(
+                "Set AUTHSIGNAL_SECRET_KEY and AUTHSIGNAL_TENANT_ID (settings or environment)."
+            )
         try:
             rules = Rules.from_file(options["rules"]) if options["rules"] else Rules()
             return EmulatorServer(
