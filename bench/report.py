@@ -3,8 +3,9 @@
     python -m bench.report          # re-render from bench/results.json, without measuring
 
 Writes ``bench/RESULTS.md`` (every table) and regenerates, between ``<!-- bench:start NAME -->``
-and ``<!-- bench:end NAME -->``, the blocks of bench/README.md and docs/performance.md (the headline figures: the README links
-there and quotes none). Prose stays outside the markers; every figure is inside them.
+and ``<!-- bench:end NAME -->``, the blocks of bench/README.md and docs/performance.md (the
+headline figures: the README links there and quotes none). Prose stays outside the markers;
+every figure is inside them.
 """
 
 from __future__ import annotations

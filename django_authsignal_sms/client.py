@@ -27,6 +27,9 @@ from .exceptions import (
     AuthsignalUnavailable,
 )
 
+# A user id no site has: the app sends primary keys (integers, UUIDs), never a name like this.
+PROBE_USER_ID = "django-authsignal-sms:doctor-probe"
+
 
 @dataclass(frozen=True)
 class TrackResult:
@@ -147,6 +150,19 @@ def validate_challenge(token: str, user_id: str, action: str) -> ValidationResul
         idempotency_key=_optional_str(data, "idempotency_key"),
         verification_method=_optional_str(data, "verification_method"),
     )
+
+
+def read_probe_user(timeout: float) -> None:
+    """One read-only server-API call, to check the secret key and the region URL.
+
+    ``GET /users/{PROBE_USER_ID}``: Authsignal answers it for any user id, known or not, and it
+    changes nothing there. Raises the app's errors, as a login's calls do.
+    """
+    if not app_settings.SECRET_KEY:
+        raise AuthsignalError("AUTHSIGNAL_SECRET_KEY is not set")
+    sdk = _sdk_client(app_settings.API_URL, app_settings.SECRET_KEY, timeout)
+    # _call hands over the process-wide client; this one has the caller's timeout instead.
+    _call(lambda _process_client: sdk.get_user(PROBE_USER_ID))
 
 
 def _call(operation: Callable[[AuthsignalClient], Any], expect: type = dict) -> Any:

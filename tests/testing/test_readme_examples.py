@@ -15,7 +15,9 @@ EXAMPLES = {
 
 def readme_examples():
     guide = (ROOT / "docs/testing.md").read_text()
-    section = guide.split("\n## Tests that sign in through the code step\n", 1)[1].split("\n## ", 1)[0]
+    section = guide.split("\n## Tests that sign in through the code step\n", 1)[1].split(
+        "\n## ", 1
+    )[0]
     return re.findall(r"```python\n# (\S+)[^\n]*\n(.*?)```", section, re.DOTALL)
 
 
