@@ -1,9 +1,11 @@
-"""The example project runs: its checks pass with .env.example, and E010 guards DEBUG off."""
+"""The example project: its checks pass with .env.example, E010 guards DEBUG off, createsuperuser
+asks for an E.164 phone number, and the login page lists the demo accounts on the demo only."""
 
 from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -89,3 +91,148 @@ def test_demo_setup_enrolls_the_returning_users_at_authsignal(emulator, settings
     assert numbers["admin"] == ["+15005550009"]
     assert numbers["newbie"] == [] and numbers["nophone"] == []
     assert users.get(username="admin").is_staff
+
+
+# createsuperuser asks for the phone number, in E.164
+
+E164_MESSAGE = "Enter the phone number in international (E.164) format"
+
+
+class TTY(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_createsuperuser_asks_for_the_phone_number():
+    from django.contrib.auth import get_user_model
+
+    assert "phone_number" in get_user_model().REQUIRED_FIELDS
+
+
+def test_createsuperuser_takes_the_phone_number_from_the_environment(db, monkeypatch):
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    monkeypatch.setenv("DJANGO_SUPERUSER_PHONE_NUMBER", "+64211234567")
+    call_command(
+        "createsuperuser", interactive=False, username="boss", email="", stdout=io.StringIO()
+    )
+
+    boss = get_user_model().objects.get(username="boss")
+    assert boss.is_superuser and boss.phone_number == "+64211234567"
+
+
+@pytest.mark.parametrize(
+    "number", ["021 123 4567", "64211234567", "+0211234567", "+12345", "+64211234567\n"]
+)
+def test_createsuperuser_refuses_a_number_not_in_e164(db, number):
+    from django.contrib.auth import get_user_model
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match=re.escape(E164_MESSAGE)):
+        call_command(
+            "createsuperuser", interactive=False, username="boss", email="", phone_number=number
+        )
+    assert not get_user_model().objects.filter(username="boss").exists()
+
+
+def test_the_createsuperuser_prompt_asks_again_after_a_bad_number(db, monkeypatch):
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    answers = iter(["boss", "", "021 123 4567", "+64211234567"])
+    prompts = []
+
+    def answer(prompt):
+        prompts.append(prompt)
+        return next(answers)
+
+    monkeypatch.setattr("builtins.input", answer)
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": "a password long enough")
+    errors = io.StringIO()
+    call_command("createsuperuser", stdin=TTY(), stdout=io.StringIO(), stderr=errors)
+
+    assert prompts[-2:] == ["Phone number: ", "Phone number: "]
+    assert E164_MESSAGE in errors.getvalue()
+    assert get_user_model().objects.get(username="boss").phone_number == "+64211234567"
+
+
+# The login page: a sign-in form and, on the demo only, the demo accounts beside it
+
+EMULATOR_URL = "http://127.0.0.1:8765/v1"
+
+
+@pytest.fixture
+def demo_users(db):
+    from django.core.management import call_command
+
+    call_command("demo_setup", stdout=io.StringIO())
+
+
+def login_page(client):
+    response = client.get("/accounts/login/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_the_login_page_is_a_labelled_form(client, db):
+    page = login_page(client)
+
+    assert '<h1 id="sign-in-heading">Log in</h1>' in page
+    assert '<label for="id_username">Username</label>' in page
+    assert '<label for="id_password">Password</label>' in page
+    assert 'autocomplete="current-password"' in page
+    assert "Demo accounts" not in page
+
+
+def test_a_refused_password_is_announced(client, db):
+    response = client.post("/accounts/login/", {"username": "nobody", "password": "wrong"})
+
+    assert response.status_code == 200
+    assert '<div class="form-error" role="alert">' in response.content.decode()
+
+
+def test_the_demo_login_page_lists_the_demo_accounts(client, demo_users, settings):
+    from demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
+
+    settings.DEBUG = True
+    settings.AUTHSIGNAL_API_URL = EMULATOR_URL
+    page = login_page(client)
+
+    assert '<h2 id="demo-accounts-heading">Demo accounts</h2>' in page
+    assert f'<code id="demo-password">{DEMO_PASSWORD}</code>' in page
+    for account in DEMO_ACCOUNTS:
+        assert f"<tr><td><code>{account.username}</code></td><td>{account.shows}</td></tr>" in page
+
+
+def test_only_the_demo_accounts_that_exist_are_listed(client, demo_users, settings):
+    from django.contrib.auth import get_user_model
+
+    settings.DEBUG = True
+    settings.AUTHSIGNAL_API_URL = EMULATOR_URL
+    get_user_model().objects.filter(username="review").delete()
+    page = login_page(client)
+
+    assert "<code>demo</code>" in page and "<code>review</code>" not in page
+
+
+@pytest.mark.parametrize(
+    ("debug", "api_url", "with_users"),
+    [
+        (False, EMULATOR_URL, True),  # a deployed site
+        (True, "https://api.authsignal.com/v1", True),  # development against a real tenant
+        (True, EMULATOR_URL, False),  # no demo users created
+    ],
+)
+def test_the_demo_accounts_are_listed_on_the_demo_only(
+    client, db, settings, debug, api_url, with_users
+):
+    from django.core.management import call_command
+
+    if with_users:
+        call_command("demo_setup", stdout=io.StringIO())
+    settings.DEBUG = debug
+    settings.AUTHSIGNAL_API_URL = api_url
+    page = login_page(client)
+
+    assert "Demo accounts" not in page and "demo-password" not in page

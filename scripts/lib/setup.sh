@@ -28,6 +28,11 @@ python_for_django6() {
   return 1
 }
 
+# ensure_venv EXTRAS [PYTHON] [REQUIREMENT]: $VENV with this package installed editable, with
+# EXTRAS ("" or "[test]") and an extra REQUIREMENT (e.g. "django>=6,<7"). pip runs only when the
+# venv is new or the packaging files (PACKAGING_FILES) changed since this combination was last
+# installed: a stamp per combination in $VENV/.install-stamps holds their hash (delete it to
+# force pip).
 ensure_venv() {
   local extras="$1"
   local python="${2:-}" requirement="${3:-}"
@@ -35,10 +40,43 @@ ensure_venv() {
     echo "==> creating $VENV"
     "${python:-$(python_for_venv)}" -m venv "$VENV"
   fi
-  echo "==> pip install -e .$extras $requirement"
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
+  local install="pip install -e .$extras${requirement:+ $requirement}" name_and_digest
+  name_and_digest="$(install_stamp "$extras" "$requirement")"
+  local stamp="$VENV/.install-stamps/${name_and_digest%% *}" digest="${name_and_digest#* }"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$digest" ]; then
+    echo "==> $VENV: $install already done, ${PACKAGING_FILES// / and } unchanged: skipped"
+    return 0
+  fi
+  rm -f "$stamp"
+  echo "==> $install (into $VENV)"
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip || return
   # shellcheck disable=SC2086 # an empty requirement must vanish
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e ".$extras" $requirement
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e ".$extras" $requirement ||
+    return
+  mkdir -p "$VENV/.install-stamps"
+  echo "$digest" >"$stamp"
+}
+
+# What pip reads to install this package (setuptools reads setup.cfg too).
+PACKAGING_FILES="pyproject.toml setup.cfg"
+
+# install_stamp EXTRAS REQUIREMENT: "<combination> <digest>": a name for this combination of
+# extras and requirement, and the hash of the packaging files with it.
+install_stamp() {
+  # shellcheck disable=SC2086 # one file per word
+  "$VENV/bin/python" - "$1" "$2" $PACKAGING_FILES <<'PY'
+import hashlib
+import sys
+from pathlib import Path
+
+combination = "\0".join(sys.argv[1:3]).encode()
+digest = hashlib.sha256(combination)
+for name in sys.argv[3:]:
+    path = Path(name)
+    digest.update(b"\0" + name.encode() + b"\0")
+    digest.update(path.read_bytes() if path.exists() else b"(none)")
+print(hashlib.sha256(combination).hexdigest()[:16], digest.hexdigest())
+PY
 }
 
 ensure_node_modules() {

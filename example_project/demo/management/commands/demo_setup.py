@@ -13,20 +13,9 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
 from django_authsignal_sms import client
 from django_authsignal_sms.exceptions import AuthsignalError
-
-# username, phone, enrolled up front, what happens at login (emulator-rules.json decides)
-DEMO_USERS = [
-    ("demo", "+15005550006", True, "challenged: a code is sent by SMS"),
-    ("allow", "+15005550001", True, "ALLOW: logged in at once"),
-    ("block", "+15005550002", True, "BLOCK: refused"),
-    ("review", "+15005550003", True, "REVIEW_REQUIRED: held for review"),
-    ("newbie", "+15005550004", False, "never enrolled: the site enrolls the number, then a code"),
-    ("nophone", "", False, "no number on file: told how to get help"),
-]
-ADMIN = ("admin", "+15005550009", True, "the admin site, challenged")
-DEMO_PASSWORD = "demo-password"
 
 
 class Command(BaseCommand):
@@ -41,18 +30,19 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         model = get_user_model()
-        for username, phone, enrolled, _ in [*DEMO_USERS, ADMIN]:
-            user, _ = model.objects.get_or_create(username=username)
-            user.phone_number = phone
-            user.email = f"{username}@example.com"
-            user.is_staff = user.is_superuser = username == "admin"
+        for account in DEMO_ACCOUNTS:
+            user, _ = model.objects.get_or_create(username=account.username)
+            user.phone_number = account.phone
+            user.email = f"{account.username}@example.com"
+            user.is_staff = user.is_superuser = account.is_admin
             user.set_password(DEMO_PASSWORD)
             user.save()
-            if options["enroll"] and enrolled:
-                self.enroll(user.pk, phone)
+            if options["enroll"] and account.enrolled:
+                self.enroll(user.pk, account.phone)
         self.stdout.write(f"Demo users ready; the password of each is {DEMO_PASSWORD!r}:")
-        for username, phone, _, outcome in [*DEMO_USERS, ADMIN]:
-            self.stdout.write(f"  {username:<8} {phone or '(none)':<13} {outcome}")
+        for account in DEMO_ACCOUNTS:
+            phone = account.phone or "(none)"
+            self.stdout.write(f"  {account.username:<8} {phone:<13} {account.shows}")
 
     def enroll(self, user_id: int, phone: str) -> None:
         try:
