@@ -1,16 +1,35 @@
-"""The app's settings: read lazily from ``django.conf.settings`` so ``override_settings`` works."""
+"""The app's settings, read lazily so ``override_settings`` (and a changed environment) works.
+
+``AUTHSIGNAL_API_URL``, ``AUTHSIGNAL_TENANT_ID`` and ``AUTHSIGNAL_SECRET_KEY`` come from the Django
+setting of that name when it has a value, else from the environment variable of the same name
+(through django-environ). Nothing here raises for a missing value: the checks report it.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+import environ
 from django.conf import settings
+from django.templatetags.static import static
 
 DEFAULT_API_URL = "https://api.authsignal.com/v1"
-BROWSER_SDK_URL = "https://cdn.jsdelivr.net/npm/@authsignal/browser@1.16.0/dist/index.min.js"
-BROWSER_SDK_INTEGRITY = "sha384-VtCaiKZMKGBN/ySL73iQpmipquK15DjtbpG38MMyjYDrzROj2LJAjlrHKUx3d7DY"
 
-# Every option of the AUTHSIGNAL_SMS dict, with its default. README.md documents each one.
+# The pinned @authsignal/browser (package.json, package-lock.json). scripts/vendor-sdk copies its
+# dist/index.min.js into the app's static files and rewrites these two lines.
+BROWSER_SDK_VERSION = "1.16.0"
+VENDORED_SDK_INTEGRITY = "sha384-VtCaiKZMKGBN/ySL73iQpmipquK15DjtbpG38MMyjYDrzROj2LJAjlrHKUx3d7DY"
+# The copy shipped with the app, a path for static(); the version in the name means an upgrade
+# never meets an old copy in a browser's or a proxy's cache (the integrity check would fail).
+VENDORED_SDK = f"django_authsignal_sms/vendor/authsignal-browser-{BROWSER_SDK_VERSION}.min.js"
+# The same file from jsDelivr, for AUTHSIGNAL_SMS['BROWSER_SDK_URL'] = CDN_SDK_URL. jsDelivr serves
+# the npm package's files unchanged, so the hash is the vendored copy's.
+CDN_SDK_URL = (
+    f"https://cdn.jsdelivr.net/npm/@authsignal/browser@{BROWSER_SDK_VERSION}/dist/index.min.js"
+)
+CDN_SDK_INTEGRITY = VENDORED_SDK_INTEGRITY
+
+# Every option of the AUTHSIGNAL_SMS dict, with its default. docs/settings.md documents each one.
 DEFAULTS: dict[str, Any] = {
     "ENABLED": True,
     "ACTION": "signIn",
@@ -21,8 +40,8 @@ DEFAULTS: dict[str, Any] = {
     "FAIL_OPEN": False,
     "TIMEOUT": 5.0,
     "PENDING_LIFETIME": 600,
-    "BROWSER_SDK_URL": BROWSER_SDK_URL,
-    "BROWSER_SDK_INTEGRITY": BROWSER_SDK_INTEGRITY,
+    "BROWSER_SDK_URL": None,  # the copy in the app's static files (VENDORED_SDK)
+    "BROWSER_SDK_INTEGRITY": VENDORED_SDK_INTEGRITY,  # also CDN_SDK_INTEGRITY: the same bytes
     "CLIENT_API_URL": None,
     "EXEMPT_URLS": [],
     "EXEMPT_URL_NAMES": [],
@@ -56,18 +75,44 @@ def _option(name: str) -> Any:
     return options.get(name, DEFAULTS[name])
 
 
+_environment = environ.Env()
+
+
+def from_settings_or_environment(name: str) -> str:
+    """The setting when it has a value, else the environment variable, else "".
+
+    Read on every access (a dict lookup or two), like the settings, so tests can change either.
+    """
+    value = getattr(settings, name, None)
+    if value:
+        return str(value)
+    try:
+        return str(_environment.str(name, default=""))
+    except RecursionError:  # django-environ's "$OTHER" proxy, pointing back at itself
+        return ""
+
+
+def origin_of(name: str) -> str:
+    """Where from_settings_or_environment(name) found its value, for the checks' messages."""
+    if getattr(settings, name, None):
+        return "setting"
+    if from_settings_or_environment(name):
+        return "environment variable"
+    return "default"
+
+
 class AppSettings:
     @property
     def API_URL(self) -> str:
-        return str(getattr(settings, "AUTHSIGNAL_API_URL", "") or DEFAULT_API_URL)
+        return from_settings_or_environment("AUTHSIGNAL_API_URL") or DEFAULT_API_URL
 
     @property
     def TENANT_ID(self) -> str:
-        return str(getattr(settings, "AUTHSIGNAL_TENANT_ID", "") or "")
+        return from_settings_or_environment("AUTHSIGNAL_TENANT_ID")
 
     @property
     def SECRET_KEY(self) -> str:
-        return str(getattr(settings, "AUTHSIGNAL_SECRET_KEY", "") or "")
+        return from_settings_or_environment("AUTHSIGNAL_SECRET_KEY")
 
     @property
     def ENABLED(self) -> bool:
@@ -107,7 +152,11 @@ class AppSettings:
 
     @property
     def BROWSER_SDK_URL(self) -> str:
-        return str(_option("BROWSER_SDK_URL"))
+        """Where the code page loads the SDK from: the option, or else the vendored copy through
+        static() at each access, so STATIC_URL, the storage's (hashed) names and the script
+        prefix of the request apply."""
+        url = _option("BROWSER_SDK_URL")
+        return str(url) if url else static(VENDORED_SDK)
 
     @property
     def BROWSER_SDK_INTEGRITY(self) -> str:

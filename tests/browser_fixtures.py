@@ -47,7 +47,15 @@ def missing_browser_requirement() -> str | None:
 
 
 def skip_or_fail_without_browser() -> None:
-    reason = missing_browser_requirement()
+    _skip_or_fail(missing_browser_requirement())
+
+
+def skip_or_fail_without_npm_sdk() -> None:
+    """For a test that reads npm's copy of the SDK without starting Chromium."""
+    _skip_or_fail(None if SDK_BUNDLE.exists() else "the browser SDK is not installed (npm ci)")
+
+
+def _skip_or_fail(reason: str | None) -> None:
     if reason and REQUIRE_BROWSER:
         pytest.fail(f"browser tests are required here (AUTHSIGNAL_SMS_REQUIRE_BROWSER=1): {reason}")
     if reason:

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from django.test import Client, override_settings
+from django.urls import set_script_prefix
 
+from django_authsignal_sms.conf import CDN_SDK_INTEGRITY, CDN_SDK_URL, VENDORED_SDK_INTEGRITY
 from tests.conftest import log_in, pending_mark, start_pending
 from tests.records import age_record
+from tests.test_vendored_sdk import sri
+
+VENDORED = "django_authsignal_sms/vendor/authsignal-browser-1.16.0.min.js"
 
 pytestmark = pytest.mark.django_db
 
@@ -18,14 +25,19 @@ def data(page, name):
     return match.group(1) if match else None
 
 
+def sdk_script(page):
+    """The src and integrity of the page's first script: the SDK."""
+    match = re.search(r'<script src="([^"]*)"(?: integrity="([^"]*)")?', page.content.decode())
+    assert match, page.content
+    return match.group(1), match.group(2)
+
+
 def test_the_page_loads_the_pinned_sdk_with_integrity(pending):
     page = pending.get("/mfa/challenge/?next=/protected/")
     html = page.content.decode()
     assert page.status_code == 200
-    assert (
-        '<script src="https://cdn.jsdelivr.net/npm/@authsignal/browser@1.16.0/dist/index.min.js" '
-        'integrity="sha384-' in html
-    )
+    assert sdk_script(page) == (f"/static/{VENDORED}", VENDORED_SDK_INTEGRITY)
+    assert VENDORED_SDK_INTEGRITY.startswith("sha384-VtCa")
     assert 'crossorigin="anonymous"' in html
     assert data(page, "tenant-id") == "test-tenant"
     assert data(page, "base-url") == "https://authsignal.test/v1"
@@ -112,6 +124,45 @@ def test_the_sdk_url_is_a_setting(client, user, authsignal):
     start_pending(client, authsignal)
     html = client.get("/mfa/challenge/").content.decode()
     assert '<script src="/static/sdk.js" defer>' in html
+
+
+def test_the_cdn_is_an_option_with_the_same_hash(pending, settings):
+    settings.AUTHSIGNAL_SMS = {**settings.AUTHSIGNAL_SMS, "BROWSER_SDK_URL": CDN_SDK_URL}
+    assert sdk_script(pending.get("/mfa/challenge/")) == (CDN_SDK_URL, CDN_SDK_INTEGRITY)
+    assert CDN_SDK_URL.startswith("https://cdn.jsdelivr.net/npm/@authsignal/browser@1.16.0/")
+
+
+@pytest.fixture
+def script_prefix():
+    set_script_prefix("/site/")
+    yield "/site/"
+    set_script_prefix("/")
+
+
+def test_the_vendored_sdk_follows_a_relative_static_url_and_the_script_prefix(
+    pending, settings, script_prefix
+):
+    settings.STATIC_URL = "assets/"
+    src, integrity = sdk_script(pending.get("/mfa/challenge/"))
+    assert src == f"/site/assets/{VENDORED}"
+    assert integrity == VENDORED_SDK_INTEGRITY
+
+
+def test_the_vendored_sdk_under_a_manifest_storage_keeps_its_hash(pending, settings, tmp_path):
+    """collectstatic names it by its content; the bytes, so the integrity hash, stay the same."""
+    settings.STATIC_ROOT = str(tmp_path)
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
+    call_command("collectstatic", interactive=False, verbosity=0)
+    src, integrity = sdk_script(pending.get("/mfa/challenge/"))
+    assert re.fullmatch(
+        r"/static/django_authsignal_sms/vendor/authsignal-browser-1\.16\.0\.min\.[0-9a-f]{12}\.js",
+        src,
+    )
+    served = Path(tmp_path, src.removeprefix("/static/"))
+    assert sri(served.read_bytes()) == integrity == VENDORED_SDK_INTEGRITY
 
 
 def test_without_a_pending_mark(client):

@@ -21,6 +21,13 @@ MW = "django_authsignal_sms.middleware.AuthsignalSmsMiddleware"
 APP_ID = re.compile(r"\((authsignal_sms\.[A-Z]\d{3})\)")
 
 
+@pytest.fixture(autouse=True)
+def no_authsignal_environment(monkeypatch):
+    """An empty setting falls back to the environment: the shell's values must not fill it."""
+    for name in ("AUTHSIGNAL_API_URL", "AUTHSIGNAL_TENANT_ID", "AUTHSIGNAL_SECRET_KEY"):
+        monkeypatch.delenv(name, raising=False)
+
+
 def reported(*, deploy=False):
     """The app's check ids that ``manage.py check [--deploy]`` reports, sorted."""
     out, err = StringIO(), StringIO()
@@ -130,7 +137,7 @@ def test_e006_phone_source_does_not_import_or_call(source):
         assert reported() == ["authsignal_sms.E006"]
 
 
-@override_settings(AUTHSIGNAL_SMS={"PHONE_NUMBER": "profile_phone"})
+@override_settings(AUTHSIGNAL_SMS={"PHONE_NUMBER": "email"})
 def test_an_attribute_name_is_not_imported():
     assert reported() == []
 
@@ -167,7 +174,8 @@ def test_w005_fail_open():
 
 
 def test_deploy_checks_are_registered_as_such():
-    """E010, W006 and W009 run with ``check --deploy`` only; the others on every command."""
+    """E010, E014, W006, W009, W010 and W011 run with ``check --deploy`` only; the others on
+    every command."""
     deploy_only = registry.registry.get_checks(include_deployment_checks=True)
     always = registry.registry.get_checks()
     for check in checks.DEPLOY_CHECKS:
@@ -187,6 +195,8 @@ def test_every_message_has_a_hint(settings):
         "REQUIRE_ENROLLMENT": "x.y",
         "CACHE_ALIAS": "nope",
         "TIMEOUT": "5",
+        "BROWSER_SDK_URL": "sdk.js",
+        "CLIENT_API_URL": "http://api.authsignal.com",
     }
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
     settings.MIDDLEWARE = [
@@ -198,5 +208,5 @@ def test_every_message_has_a_hint(settings):
         for message in registry.run_checks(include_deployment_checks=True)
         if message.id.startswith("authsignal_sms.")
     ]
-    assert len({message.id for message in messages}) >= 9
+    assert len({message.id for message in messages}) >= 12
     assert all(message.hint for message in messages)

@@ -1,5 +1,6 @@
-"""Deployment checks (``manage.py check --deploy``): E010 (the emulator's URL in production)
-and W006 (the code step turned off in production).
+"""Deployment checks (``manage.py check --deploy``): E010 (the emulator's URL in production),
+W006 (the code step turned off in production), E014 (plain http:// to Authsignal) and W011 (a
+base URL without /v1).
 
 They do not run on plain ``manage.py check``, so ``manage.py test`` (DEBUG=False) is not stopped.
 """
@@ -102,3 +103,82 @@ def test_w006_can_be_silenced(settings):
     settings.AUTHSIGNAL_SMS = {"ENABLED": False}
     settings.SILENCED_SYSTEM_CHECKS = [W006]
     assert W006 not in reported(deploy=True)
+
+
+E014 = "authsignal_sms.E014"
+W011 = "authsignal_sms.W011"
+
+
+@pytest.mark.parametrize("host", ELSEWHERE)
+def test_e014_plain_http_to_another_machine(settings, host):
+    settings.AUTHSIGNAL_API_URL = f"http://{host}/v1"
+    assert E014 in reported(deploy=True)
+    assert reported() == []  # a deployment check only
+
+
+def test_e014_client_api_url_too(settings):
+    settings.AUTHSIGNAL_SMS = {"CLIENT_API_URL": "http://api.authsignal.com/v1"}
+    assert reported(deploy=True).count(E014) == 1
+
+
+@pytest.mark.parametrize("debug", [True, False])
+def test_e014_is_silent_for_https_and_for_this_machine(settings, debug):
+    """http:// to this machine is the emulator: E010's business (with DEBUG off), not E014's."""
+    settings.DEBUG = debug
+    settings.AUTHSIGNAL_SMS = {"CLIENT_API_URL": "https://au.api.authsignal.com/v1"}
+    for host in THIS_MACHINE[:4]:
+        settings.AUTHSIGNAL_API_URL = f"http://{host}/v1"
+        assert E014 not in reported(deploy=True)
+    settings.AUTHSIGNAL_API_URL = "https://api.authsignal.com/v1"
+    assert E014 not in reported(deploy=True)
+
+
+def test_e014_reads_the_environment_too(settings, monkeypatch):
+    settings.AUTHSIGNAL_API_URL = ""
+    monkeypatch.setenv("AUTHSIGNAL_API_URL", "http://api.authsignal.com/v1")
+    assert E014 in reported(deploy=True)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://api.authsignal.com",
+        "https://api.authsignal.com/",
+        "https://api.authsignal.com/v2",
+        "https://api.authsignal.com/v1/users",
+        "https://proxy.example.com/authsignal",
+    ],
+)
+def test_w011_a_base_url_without_v1(settings, url):
+    settings.AUTHSIGNAL_API_URL = url
+    assert W011 in reported(deploy=True)
+    assert reported() == []
+
+
+def test_w011_client_api_url_too(settings):
+    settings.AUTHSIGNAL_SMS = {"CLIENT_API_URL": "https://au.api.authsignal.com"}
+    assert reported(deploy=True).count(W011) == 1
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://api.authsignal.com/v1",
+        "https://au.api.authsignal.com/v1/",
+        "https://proxy.example.com/authsignal/v1",
+    ],
+)
+def test_w011_is_silent_with_v1(settings, url):
+    settings.AUTHSIGNAL_API_URL = url
+    assert W011 not in reported(deploy=True)
+
+
+def test_w011_is_silent_for_a_url_e003_reports(settings):
+    settings.AUTHSIGNAL_API_URL = "ftp://api.authsignal.com"
+    assert reported(deploy=True).count(W011) == 0
+
+
+def test_w011_can_be_silenced(settings):
+    settings.AUTHSIGNAL_API_URL = "https://proxy.example.com/authsignal"
+    settings.SILENCED_SYSTEM_CHECKS = [W011]
+    assert W011 not in reported(deploy=True)

@@ -94,11 +94,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-# AUTHSIGNAL_SMS_LOCAL_SDK (the demo's .env): this site serves the browser SDK as npm installed it
-# (package.json pins it; `npm ci`), no CDN needed. Off, nothing is served from node_modules.
-local_sdk = env.bool("AUTHSIGNAL_SMS_LOCAL_SDK", default=False)
-sdk_dir = REPO_DIR / "node_modules/@authsignal/browser/dist"
-STATICFILES_DIRS = [("authsignal-browser", sdk_dir)] if local_sdk else []
+# The code page loads the browser SDK the app ships in its static files: no CDN, no `npm ci`.
 
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
@@ -112,9 +108,6 @@ AUTHSIGNAL_SMS = {
     # The demo's dev-only outbox panel, shown inside the code page.
     "EXEMPT_URL_NAMES": ["dev_outbox"],
 }
-if local_sdk:
-    # Load the npm copy of the SDK (same file, so the same integrity hash) instead of the CDN.
-    AUTHSIGNAL_SMS["BROWSER_SDK_URL"] = STATIC_URL + "authsignal-browser/index.min.js"
 
 LOGGING = {
     "version": 1,

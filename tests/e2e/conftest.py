@@ -30,10 +30,13 @@ def page(browser_context):
 
 @pytest.fixture
 def site(live_server, emulator, settings, transactional_db):
-    """The test project, served live, talking to the emulator; the SDK served from node_modules.
+    """The test project, served live, talking to the emulator.
 
-    Only this site serves node_modules (the test settings do not), so only the browser tests
-    need `npm ci`: without it they are skipped, or fail under AUTHSIGNAL_SMS_REQUIRE_BROWSER=1.
+    The code page loads the browser SDK as the app does by default: the copy in its static
+    files. Only the single-page app's test page (tests/templates/tests/spa.html) loads npm's copy,
+    at /static/authsignal-browser/, which this site alone serves (the test settings do not), so
+    only the browser tests need `npm ci`: without it they are skipped, or fail under
+    AUTHSIGNAL_SMS_REQUIRE_BROWSER=1.
     """
     skip_or_fail_without_browser()
     settings.STATICFILES_DIRS = [("authsignal-browser", SDK_BUNDLE.parent)]
@@ -41,7 +44,6 @@ def site(live_server, emulator, settings, transactional_db):
     settings.AUTHSIGNAL_SECRET_KEY = "test-secret-key"
     settings.AUTHSIGNAL_TENANT_ID = "test-tenant"
     settings.AUTHSIGNAL_SMS = {
-        "BROWSER_SDK_URL": "/static/authsignal-browser/index.min.js",
         "RESEND_COOLDOWN": 1,
         "WHATSAPP": True,
     }
