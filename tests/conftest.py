@@ -114,6 +114,14 @@ def sent(heard):
 
 
 @pytest.fixture(autouse=True)
+def no_authsignal_environment(monkeypatch):
+    """The app reads these from the environment when settings lack them: a developer's exported
+    values must not change what a test sees."""
+    for name in ("AUTHSIGNAL_API_URL", "AUTHSIGNAL_TENANT_ID", "AUTHSIGNAL_SECRET_KEY"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(autouse=True)
 def fresh_caches():
     """Claims, budgets and number checks live in the cache: none leaks between tests."""
     for cache in caches.all():

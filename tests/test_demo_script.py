@@ -40,16 +40,13 @@ ENV_LEFT_OUT = ("AUTHSIGNAL", "DJANGO", "DATABASE_URL", "CACHE_URL", "SESSION_EN
 
 @pytest.fixture
 def checkout(tmp_path: Path) -> Path:
-    """What scripts/demo uses of the repository, with a stand-in venv and browser SDK."""
+    """What scripts/demo uses of the repository, with a stand-in venv."""
     copy = tmp_path / "checkout"
     skip = shutil.ignore_patterns("__pycache__", "*.sqlite3", "staticfiles", ".env")
     for folder in ("scripts", "example_project"):
         shutil.copytree(ROOT / folder, copy / folder, ignore=skip)
     for name in ("pyproject.toml", ".env.example"):
         shutil.copy(ROOT / name, copy / name)
-    sdk = copy / "node_modules/@authsignal/browser/dist/index.min.js"
-    sdk.parent.mkdir(parents=True)
-    sdk.write_text("// stand-in: these tests load no page in a browser\n")
     python = copy / "venv/bin/python"
     python.parent.mkdir(parents=True)
     python.write_text(FAKE_PYTHON.format(python=sys.executable))

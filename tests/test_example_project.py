@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser_fixtures import SDK_BUNDLE
+from django_authsignal_sms.conf import VENDORED_SDK
 
 ROOT = Path(__file__).resolve().parent.parent
 MANAGE = ROOT / "example_project" / "manage.py"
@@ -36,8 +36,6 @@ def manage(*args, env):
 @pytest.mark.slow  # manage.py in a subprocess
 def test_example_project_checks_pass_with_the_example_env(tmp_path):
     env = example_env()
-    # The SDK from the CDN: the demo's local copy needs `npm ci` (see the next test).
-    env["AUTHSIGNAL_SMS_LOCAL_SDK"] = "false"
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'db.sqlite3'}"
     result = manage("check", env=env)
     assert result.returncode == 0, result.stderr
@@ -49,18 +47,15 @@ def test_example_project_checks_pass_with_the_example_env(tmp_path):
 
 
 @pytest.mark.slow  # manage.py in a subprocess
-def test_the_local_sdk_is_the_npm_copy_served_by_the_site():
-    """With .env.example (AUTHSIGNAL_SMS_LOCAL_SDK=true) the page loads the SDK from this site,
-    which serves the folder `npm ci` fills; without it, nothing is served from node_modules."""
-    show = "from django.conf import settings as s; print('=', s.STATICFILES_DIRS, s.AUTHSIGNAL_SMS)"
-    env = example_env()
-    local = manage("shell", "-c", show, env=env)
-    assert local.returncode == 0, local.stderr
-    assert repr([("authsignal-browser", SDK_BUNDLE.parent)]) in local.stdout
-    assert "'BROWSER_SDK_URL': '/static/authsignal-browser/index.min.js'" in local.stdout
-    env["AUTHSIGNAL_SMS_LOCAL_SDK"] = "false"
-    cdn = manage("shell", "-c", show, env=env)
-    assert "= [] {" in cdn.stdout and "BROWSER_SDK_URL" not in cdn.stdout
+def test_the_example_site_loads_the_browser_sdk_the_app_ships():
+    """No node_modules, no CDN: the page's SDK is the copy in the app's own static files."""
+    show = (
+        "from django.conf import settings as s; from django_authsignal_sms.conf import app_settings"
+        " as a; print('=', getattr(s, 'STATICFILES_DIRS', []), a.BROWSER_SDK_URL)"
+    )
+    shown = manage("shell", "-c", show, env=example_env())
+    assert shown.returncode == 0, shown.stderr
+    assert f"= [] /static/{VENDORED_SDK}" in shown.stdout
 
 
 @pytest.mark.slow  # manage.py in a subprocess

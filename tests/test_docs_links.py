@@ -1,0 +1,44 @@
+"""The documentation's links lead somewhere: the README's are absolute (PyPI shows it out of the
+repository, where relative links break) and name files that exist; the docs' relative links
+name files that exist."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+REPOSITORY = "https://github.com/django-authsignal-sms/django-authsignal-sms/blob/main/"
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+DOCS = sorted(ROOT.glob("docs/*.md"))
+
+
+def links(path: Path) -> list[str]:
+    return LINK.findall(path.read_text())
+
+
+def test_the_readme_links_are_absolute():
+    relative = [link for link in links(ROOT / "README.md") if not link.startswith("https://")]
+    assert relative == []
+
+
+def test_the_readmes_links_into_this_repository_name_files_that_exist():
+    ours = [link for link in links(ROOT / "README.md") if link.startswith(REPOSITORY)]
+    assert ours, "the README links to its docs"
+    missing = [link for link in ours if not (ROOT / link.removeprefix(REPOSITORY)).exists()]
+    assert missing == []
+
+
+def test_the_readme_stays_short():
+    assert len((ROOT / "README.md").read_bytes()) <= 9_000
+
+
+@pytest.mark.parametrize("document", DOCS, ids=lambda path: path.name)
+def test_relative_links_in_the_docs_name_files_that_exist(document):
+    relative = [link for link in links(document) if "://" not in link and not link.startswith("#")]
+    missing = [
+        link for link in relative if not (document.parent / link.split("#")[0]).resolve().exists()
+    ]
+    assert missing == []
