@@ -105,9 +105,14 @@ def get_sdk_client() -> AuthsignalClient:
 
 
 def track_sign_in(user_id: str, attributes: Mapping[str, Any]) -> TrackResult:
+    return track_action(user_id, app_settings.ACTION, attributes)
+
+
+def track_action(user_id: str, action: str, attributes: Mapping[str, Any]) -> TrackResult:
+    """Track ``action`` for the user; Authsignal's rules answer with a state."""
     _check_user_id(user_id)
     body = _without_none(attributes)
-    data = _call(lambda sdk: sdk.track(user_id, app_settings.ACTION, body))
+    data = _call(lambda sdk: sdk.track(user_id, action, body))
     return TrackResult(
         state=_required_str(data, "state"),
         idempotency_key=_required_str(data, "idempotency_key"),

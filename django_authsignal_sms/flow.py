@@ -38,7 +38,15 @@ TOO_MANY_RESENDS = "Too many codes were sent. Please sign in again."
 TOO_MANY_FAILURES = "Too many wrong codes. Please sign in again."
 
 Kind = Literal[
-    "verify", "code_page", "refused", "ended", "signed_in", "redirect", "resend", "counted"
+    "verify",
+    "code_page",
+    "refused",
+    "ended",
+    "signed_in",
+    "stepped_up",
+    "redirect",
+    "resend",
+    "counted",
 ]
 
 

@@ -61,18 +61,53 @@ WORDING = {
         _("Code page expired"),
         _("Your sign-in took too long to finish. Please sign in again."),
     ),
+    # Step-up: the user stays signed in; the action did not run.
+    "step_up_blocked": (
+        _("Action refused"),
+        _("This action was blocked for your account's protection."),
+    ),
+    "step_up_review": (
+        _("Action held for review"),
+        _("This action is held for review. You can try again once it has been approved."),
+    ),
+    "step_up_unavailable": (
+        _("This action needs a text-message code"),
+        _(
+            "This action needs a code sent by text message, and your account has no mobile "
+            "number set up for codes. Please ask the site's support team."
+        ),
+    ),
+    "step_up_error": (
+        _("We could not check this action"),
+        _(
+            "Our check is not available right now, so the action was not carried out. "
+            "Please try again in a moment."
+        ),
+    ),
+    "step_up_failed": (
+        _("Action not confirmed"),
+        _("The code could not be confirmed, so the action was not carried out."),
+    ),
+    "step_up_none": (
+        _("Nothing waiting for a code"),
+        _("There is no action waiting for a code in this browser, or it was already confirmed."),
+    ),
 }
 
 
-def problem_page(request: HttpRequest, reason: str, retry_url: str, status: int) -> HttpResponse:
-    """Why a sign-in did not go through; ``django_authsignal_sms/problems/<reason>.html``
-    overrides the page for one reason, ``problem.html`` for all of them."""
+def problem_page(
+    request: HttpRequest, reason: str, retry_url: str, status: int, back: bool = False
+) -> HttpResponse:
+    """Why a sign-in (or, with ``back``, a step-up) did not go through;
+    ``django_authsignal_sms/problems/<reason>.html`` overrides the page for one reason,
+    ``problem.html`` for all of them."""
     title, message = WORDING[reason]
     context = {
         "reason": reason,
         "title": title,
         "message": message,
         "retry_url": retry_url,
+        "retry_label": _("Go back") if back else _("Back to sign in"),
         "help_url": app_settings.HELP_URL,
     }
     templates = [f"django_authsignal_sms/problems/{reason}.html", TEMPLATE]

@@ -66,7 +66,7 @@ class PendingRecord:
 
 
 # What each stored field must be; a record that breaks this is treated as no record at all.
-_TYPES: dict[str, tuple[type, ...]] = {
+FIELD_TYPES: dict[str, tuple[type, ...]] = {
     "outcome": (str,),
     "started": (int, float),
     "user_id": (str,),
@@ -92,8 +92,8 @@ def read(request: HttpRequest) -> PendingRecord | None:
     raw = request.session.get(RECORD_KEY)
     if not isinstance(raw, dict) or raw.get("outcome") not in OUTCOMES:
         return None
-    fields = {key: value for key, value in raw.items() if key in _TYPES}
-    if not all(isinstance(value, _TYPES[key]) for key, value in fields.items()):
+    fields = {key: value for key, value in raw.items() if key in FIELD_TYPES}
+    if not all(isinstance(value, FIELD_TYPES[key]) for key, value in fields.items()):
         return None
     return PendingRecord(**fields)
 

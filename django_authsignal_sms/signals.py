@@ -37,3 +37,18 @@ phone_mismatch = Signal()
 # Too many pending logins were started lately for this user or this client IP (MAX_PENDING_PER_*).
 # kwargs: request, user, scope ("user" or "ip").
 login_rate_limited = Signal()
+
+# Step-up (django_authsignal_sms.stepup), each with the action code.
+# Authsignal asked for a code before the action. kwargs: request, user, action, idempotency_key.
+step_up_required = Signal()
+
+# The code was validated; the action may run for max_age seconds. kwargs: request, user, action.
+step_up_succeeded = Signal()
+
+# The step-up was not completed (a refused code, expiry, a limit). kwargs: request, user_id,
+# action (may be ""), reason.
+step_up_failed = Signal()
+
+# Authsignal refused the action, or no code can be sent for it. kwargs: request, user, action,
+# reason ("step_up_blocked", "step_up_review", "step_up_unavailable").
+step_up_refused = Signal()

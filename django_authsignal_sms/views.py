@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
@@ -53,6 +54,7 @@ class ChallengeView(View):
             "resend_cooldown": app_settings.RESEND_COOLDOWN,
             "whatsapp": offers_whatsapp(pending),
             "next": next_url,
+            **endpoints(""),
         }
 
 
@@ -114,6 +116,15 @@ class DeniedView(View):
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         return respond(request, flow.open_refusal_page(request), api.wants_json(request))
+
+
+def endpoints(prefix: str) -> dict[str, str]:
+    """The URLs the code page's script and forms post to: the login's (``""``) or the step-up's
+    (``"step_up_"``)."""
+    return {
+        f"{name}_url": reverse(f"authsignal_sms:{prefix}{name}")
+        for name in ("resend", "failed", "callback", "cancel")
+    }
 
 
 def posted(request: HttpRequest) -> tuple[str, str | None]:

@@ -16,6 +16,8 @@ def plain(request):
 urlpatterns = [
     *example_urlpatterns,
     path("plain/", plain, name="plain"),
+    # Views protected by step-up, in each shape.
+    path("stepup-tests/", include("tests.stepup.views")),
     # Logins through Django REST framework: dj-rest-auth and a single-page app's own view.
     path("", include("tests.api_views")),
     path("spa/", TemplateView.as_view(template_name="tests/spa.html"), name="spa"),

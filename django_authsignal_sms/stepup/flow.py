@@ -1,0 +1,234 @@
+"""A step-up's whole life: ask Authsignal about an action, hold it for a code, complete it.
+
+The same machine as a login's, for a user who is already signed in: nothing about the signed-in
+session changes but the step-up's own records (``state``). Every function returns an
+``Outcome``, or ``None`` from ``guard`` when the protected view may run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.http import HttpRequest
+from django.urls import reverse
+
+from .. import claims, client, signals, verdict
+from ..apps import AuthsignalSmsConfig
+from ..attributes import phone_number, sign_in_attributes
+from ..conf import app_settings
+from ..exceptions import AuthsignalApiError, AuthsignalError
+from ..flow import Outcome, report_error
+from ..log import log_event, mask_phone
+from ..record import PENDING
+from .config import StepUp
+from .state import StepUpRecord, binding_of, is_fresh, read_pending, remember, remove_pending
+from .state import write_pending as save
+
+TOO_MANY_RESENDS = "Too many codes were sent. Please try again."
+TOO_MANY_FAILURES = "Too many wrong codes. Please try again."
+
+
+def guard(request: HttpRequest, step: StepUp, custom: dict[str, Any]) -> Outcome | None:
+    """``None`` when the view may run: a fresh step-up for this action and data, or Authsignal
+    allows it; else how the request is answered (the code page, a refusal)."""
+    user: Any = request.user
+    binding = binding_of(custom, step.bind)
+    if is_fresh(request, step.action, binding, step.max_age):
+        return None
+    back = _back_url(request)
+    try:
+        result = client.track_action(str(user.pk), step.action, _attributes(request, user, custom))
+    except AuthsignalError as error:
+        failed_open = step.fail_open and error.is_outage
+        report_error(request, error, user_id=str(user.pk), user=user, failed_open=failed_open)
+        return None if failed_open else Outcome("refused", "step_up_error", 503, back)
+    log_event("step_up_tracked", user_id=user.pk, action=step.action, state=result.state)
+    if result.state == "ALLOW":
+        return None
+    if result.state == "REVIEW_REQUIRED":
+        return _refused(request, user, step.action, "step_up_review", back)
+    if result.state != "CHALLENGE_REQUIRED":
+        return _refused(request, user, step.action, "step_up_blocked", back)
+    if not result.token or not result.has_sms:
+        return _refused(request, user, step.action, "step_up_unavailable", back)
+    pending = StepUpRecord(
+        outcome=PENDING,
+        user_id=str(user.pk),
+        token=result.token,
+        idempotency_key=result.idempotency_key,
+        action=step.action,
+        masked_phone=mask_phone(phone_number(user)),
+        whatsapp="WHATSAPP" in result.allowed_methods,
+        next_url=back,
+        retry_url=back,
+        binding=binding,
+        purpose=step.purpose_of(request, custom),
+        resubmit=request.method not in ("GET", "HEAD"),
+    )
+    save(request, pending)
+    signals.step_up_required.send(
+        AuthsignalSmsConfig,
+        request=request,
+        user=user,
+        action=step.action,
+        idempotency_key=result.idempotency_key,
+    )
+    return Outcome("verify", record=pending, url=code_page_url())
+
+
+def code_page_url() -> str:
+    return reverse("authsignal_sms:step_up_challenge")
+
+
+def _attributes(
+    request: HttpRequest, user: AbstractBaseUser, custom: dict[str, Any]
+) -> dict[str, Any]:
+    attributes = sign_in_attributes(request, user)
+    attributes["redirectUrl"] = None
+    attributes["custom"] = custom or None
+    return attributes
+
+
+def _back_url(request: HttpRequest) -> str:
+    """Where the user goes after the step-up: the page itself, or, for a POST, its GET (a POST
+    body is never stored or replayed: the user submits again)."""
+    if request.method in ("GET", "HEAD"):
+        return request.get_full_path()
+    return request.path
+
+
+def _refused(request: HttpRequest, user: Any, action: str, reason: str, back: str) -> Outcome:
+    log_event("step_up_refused", logging.WARNING, user_id=user.pk, action=action, reason=reason)
+    signals.step_up_refused.send(
+        AuthsignalSmsConfig, request=request, user=user, action=action, reason=reason
+    )
+    return Outcome("refused", reason, 403, back)
+
+
+# The code page and what it reports
+
+
+def open_code_page(request: HttpRequest, send_now: bool) -> Outcome:
+    current = _live(request)
+    if isinstance(current, Outcome):
+        return current
+    auto_send = send_now and current.sent_at is None
+    data = {"auto_send": auto_send, "resend_wait": 0 if auto_send else _cooldown_left(current)}
+    return Outcome("code_page", record=current, data=data)
+
+
+def count_resend(request: HttpRequest, first: bool = False) -> Outcome:
+    current = _live(request)
+    if isinstance(current, Outcome):
+        return current
+    wait = _cooldown_left(current)
+    if first and current.sent_at is not None:
+        return Outcome("resend", status=409, data={"allowed": False, "reason": "already_sent"})
+    if not first and wait > 0:
+        return Outcome(
+            "resend", status=429, data={"allowed": False, "reason": "cooldown", "wait": wait}
+        )
+    if not first and current.resends >= app_settings.MAX_RESENDS:
+        ending = Outcome("ended", "too_many", 429, notice=TOO_MANY_RESENDS)
+        return _end(request, current, "too_many_resends", ending)
+    current.resends += 0 if first else 1
+    current.sent_at = time.time()
+    save(request, current)
+    return Outcome("resend", data={"allowed": True, "cooldown": app_settings.RESEND_COOLDOWN})
+
+
+def count_failure(request: HttpRequest) -> Outcome:
+    current = _live(request)
+    if isinstance(current, Outcome):
+        return current
+    current.failures += 1
+    if current.failures >= app_settings.MAX_FAILED_VERIFICATIONS:
+        ending = Outcome("ended", "too_many", 429, notice=TOO_MANY_FAILURES)
+        return _end(request, current, "too_many_failures", ending)
+    save(request, current)
+    left = app_settings.MAX_FAILED_VERIFICATIONS - current.failures
+    return Outcome("counted", data={"ended": False, "attempts_left": left})
+
+
+def cancel(request: HttpRequest) -> Outcome:
+    current = remove_pending(request)
+    return Outcome("redirect", url=current.retry_url if current else "/")
+
+
+# Complete: the callback
+
+
+def complete(request: HttpRequest, token: str) -> Outcome:
+    """Validate the token for this user, this action and this track; then record the step-up."""
+    current = remove_pending(request)
+    user: Any = request.user
+    if current is None or not user.is_authenticated or current.user_id != str(user.pk):
+        return _fail(request, current, "no_pending", 400)
+    if current.is_expired():
+        return _fail(request, current, "expired", 400)
+    if not token or len(token) > verdict.TOKEN_MAX_LENGTH:
+        return _fail(request, current, "missing_token", 400)
+    if not claims.claim(current):
+        return _fail(request, current, "replayed", 403)
+    try:
+        result = client.validate_challenge(token, current.user_id, current.action)
+    except AuthsignalApiError as error:
+        if error.refuses_the_token:
+            return _fail(request, current, error.code or "invalid_token", 403)
+        return _outage(request, current, error)
+    except AuthsignalError as error:
+        return _outage(request, current, error)
+    problem = verdict.problem_with(result, current)
+    if problem:
+        return _fail(request, current, problem, 403)
+    remember(request, current)
+    signals.step_up_succeeded.send(
+        AuthsignalSmsConfig, request=request, user=user, action=current.action
+    )
+    log_event("step_up_succeeded", user_id=current.user_id, action=current.action)
+    data = {"action": current.action, "resubmit": current.resubmit}
+    return Outcome("stepped_up", url=current.next_url, record=current, data=data)
+
+
+def _outage(request: HttpRequest, current: StepUpRecord, error: AuthsignalError) -> Outcome:
+    report_error(request, error, user_id=current.user_id)
+    request.session.save()  # SessionMiddleware does not save on 5xx: the record stays used
+    return Outcome("refused", "step_up_error", 503, current.retry_url, data={"code": "unavailable"})
+
+
+def _live(request: HttpRequest) -> StepUpRecord | Outcome:
+    current = read_pending(request)
+    user: Any = request.user
+    if current is None or not user.is_authenticated or current.user_id != str(user.pk):
+        return Outcome("refused", "step_up_none", 400, "/")
+    if current.is_expired():
+        return _fail(request, current, "expired", 400)
+    return current
+
+
+def _fail(request: HttpRequest, current: StepUpRecord | None, reason: str, status: int) -> Outcome:
+    page = "step_up_none" if reason == "no_pending" else "step_up_failed"
+    outcome = Outcome("refused", page, status, data={"code": reason})
+    return _end(request, current, reason, outcome)
+
+
+def _end(
+    request: HttpRequest, current: StepUpRecord | None, reason: str, outcome: Outcome
+) -> Outcome:
+    remove_pending(request)
+    user_id = current.user_id if current else ""
+    action = current.action if current else ""
+    log_event("step_up_failed", logging.WARNING, user_id=user_id, action=action, reason=reason)
+    signals.step_up_failed.send(
+        AuthsignalSmsConfig, request=request, user_id=user_id, action=action, reason=reason
+    )
+    url = outcome.url or (current.retry_url if current else "/")
+    return dataclasses.replace(outcome, url=url, record=current)
+
+
+def _cooldown_left(current: StepUpRecord) -> int:
+    return max(0, int((current.sent_at or 0) + app_settings.RESEND_COOLDOWN - time.time()))
