@@ -125,6 +125,28 @@ def authenticated_session(engine: str, user: Any) -> str:
     )
 
 
+def stepped_up_session(engine: str, user: Any) -> str:
+    """A signed-in session with a fresh step-up for the benchmark's protected view, as the
+    step-up's callback leaves it."""
+    from importlib import import_module
+
+    from bench.urls import STEP_UP_ACTION
+    from django_authsignal_sms.stepup.state import DONE_KEY, session_digest
+
+    key = authenticated_session(engine, user)
+    store = import_module(engine).SessionStore(session_key=key)
+    store[DONE_KEY] = {
+        STEP_UP_ACTION: {
+            "at": time.time(),
+            "user": str(user.pk),
+            "binding": "",
+            "session": session_digest(key),
+        }
+    }
+    store.save()
+    return key
+
+
 def pending_session(engine: str, user: Any) -> str:
     """A stored session with the record of a pending login, as the flow writes it."""
     from django_authsignal_sms.record import RECORD_KEY
@@ -298,6 +320,7 @@ def fast_path(rounds: int, seconds: float) -> list[Pair]:
         ("anonymous with a session cookie, same view", "/bench/public/", DB_SESSIONS, anonymous),
         ("anonymous, no cookie, same view", "/bench/public/", DB_SESSIONS, None),
     ]
+    stepped_up = stepped_up_session(DB_SESSIONS, user)
     pairs = []
     for name, path, engine, key in cases:
         make = request_maker(path, key)
@@ -315,6 +338,17 @@ def fast_path(rounds: int, seconds: float) -> list[Pair]:
         "(anonymous with a session cookie)"
     )
     pairs.append(compare(name, without, pass_through, rounds=rounds, seconds=seconds))
+    # Step-up: a protected view with a fresh step-up against the same view unprotected.
+    handler = make_handler(True)
+    unprotected = Arm("unprotected", handler, request_maker("/bench/minimal/", stepped_up))
+    protected = Arm("protected", handler, request_maker("/bench/stepped-up/", stepped_up))
+    _, status, _ = probe(protected)
+    if not status.startswith("200"):
+        raise RuntimeError(f"the fresh step-up was not accepted: {status}")
+    name = "signed in, a step-up-protected view with a fresh step-up vs the same view unprotected"
+    pairs.append(
+        compare(name, unprotected, protected, rounds=rounds, seconds=seconds, goal=FAST_PATH_GOAL)
+    )
     return pairs
 
 
