@@ -20,11 +20,10 @@ View = TypeVar("View", bound=Callable[..., Any])
 
 def check(request: HttpRequest, step: StepUp) -> HttpResponseBase | None:
     """The one implementation: ``None`` lets the view run; else the response to send."""
-    json = api.wants_json(request)
     if not request.user.is_authenticated:
-        return not_signed_in(request, json)
+        return not_signed_in(request, api.wants_json(request))
     outcome = guard(request, step, step.custom_data(request))
-    return None if outcome is None else respond(request, outcome, json)
+    return None if outcome is None else respond(request, outcome, api.wants_json(request))
 
 
 def step_up_required(

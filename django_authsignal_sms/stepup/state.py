@@ -76,7 +76,7 @@ def remember(request: HttpRequest, pending: StepUpRecord) -> None:
         "at": time.time(),
         "user": pending.user_id,
         "binding": pending.binding,
-        "session": _session_digest(request),
+        "session": session_digest(request.session.session_key),
     }
     request.session[DONE_KEY] = done
 
@@ -93,7 +93,7 @@ def is_fresh(request: HttpRequest, action: str, binding: str, max_age: int) -> b
         and 0 <= time.time() - at <= max_age
         and entry.get("user") == str(request.user.pk)
         and entry.get("binding") == binding
-        and entry.get("session") == _session_digest(request)
+        and entry.get("session") == session_digest(request.session.session_key)
     )
 
 
@@ -102,6 +102,5 @@ def _done(request: HttpRequest) -> dict[str, Any]:
     return dict(done) if isinstance(done, dict) else {}
 
 
-def _session_digest(request: HttpRequest) -> str:
-    key = request.session.session_key or ""
-    return hashlib.sha256(key.encode()).hexdigest()[:32]
+def session_digest(session_key: str | None) -> str:
+    return hashlib.sha256((session_key or "").encode()).hexdigest()[:32]
