@@ -13,6 +13,7 @@ from . import api, flow
 from .conf import app_settings
 from .exceptions import LoginWithoutRequest
 from .log import log_event
+from .stepup.state import forget_step_ups
 
 WITHOUT_REQUEST = (
     "django-authsignal-sms refused a login made without an HTTP request (for example Django "
@@ -31,6 +32,8 @@ def on_user_logged_in(
         refuse_without_request(user)
     else:
         request = api.unwrap(request)
+        # A login ends every step-up, also one that keeps the session key (the same user again).
+        forget_step_ups(request)
         if should_step_up(request):
             try:
                 flow.start(request, user)

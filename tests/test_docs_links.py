@@ -42,3 +42,10 @@ def test_relative_links_in_the_docs_name_files_that_exist(document):
         link for link in relative if not (document.parent / link.split("#")[0]).resolve().exists()
     ]
     assert missing == []
+
+
+def test_the_step_up_javascript_example_is_the_one_the_browser_tests_run():
+    guide = (ROOT / "docs/step-up.md").read_text()
+    example = re.search(r"```js\n(.*?)```", guide, re.DOTALL)
+    assert example, "docs/step-up.md shows the page script"
+    assert example.group(1).strip() in (ROOT / "tests/static/tests/step-up.js").read_text()

@@ -7,14 +7,14 @@ from __future__ import annotations
 import json
 from typing import Any, cast
 
-from django.http import HttpResponse
-from rest_framework.exceptions import APIException, NotAuthenticated
+from django.http import HttpResponse, HttpResponseBase
+from rest_framework.exceptions import APIException
 from rest_framework.permissions import BasePermission
 
 from ..api import unwrap
 from .config import Purpose, StepUp
 from .flow import guard
-from .responses import respond
+from .responses import not_signed_in, respond
 
 
 class StepUpAnswer(APIException):  # type: ignore[misc]
@@ -39,8 +39,10 @@ class StepUpPermission(BasePermission):  # type: ignore[misc]
         return None
 
     def has_permission(self, request: Any, view: Any) -> bool:
+        django_request = unwrap(request)
         if not request.user or not request.user.is_authenticated:
-            raise NotAuthenticated()
+            # The other shapes' 401, not DRF's NotAuthenticated (a 403 under session auth).
+            raise _answer(not_signed_in(django_request, json=True))
         step = StepUp(
             self.step_up_action,
             None,
@@ -49,9 +51,12 @@ class StepUpPermission(BasePermission):  # type: ignore[misc]
             self.step_up_bind,
             self.step_up_purpose,
         )
-        django_request = unwrap(request)
         outcome = guard(django_request, step, dict(self.step_up_custom(request, view) or {}))
         if outcome is None:
             return True
-        answer = cast(HttpResponse, respond(django_request, outcome, json=True))
-        raise StepUpAnswer(json.loads(answer.content), answer.status_code)
+        raise _answer(respond(django_request, outcome, json=True))
+
+
+def _answer(response: HttpResponseBase) -> StepUpAnswer:
+    answer = cast(HttpResponse, response)
+    return StepUpAnswer(json.loads(answer.content), answer.status_code)

@@ -16,9 +16,10 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest
 from django.urls import reverse
 
-from .. import claims, client, signals, verdict
+from .. import claims, client, enrollment, signals, verdict
 from ..apps import AuthsignalSmsConfig
 from ..attributes import phone_number, sign_in_attributes
+from ..client import SmsAuthenticator, TrackResult
 from ..conf import app_settings
 from ..exceptions import AuthsignalApiError, AuthsignalError
 from ..flow import Outcome, report_error
@@ -40,18 +41,27 @@ def guard(request: HttpRequest, step: StepUp, custom: dict[str, Any]) -> Outcome
     if is_fresh(request, step.action, binding, step.max_age):
         return None
     back = _back_url(request)
+    attributes = _attributes(request, user, custom)
+    enrolled: SmsAuthenticator | None = None
     try:
-        result = client.track_action(str(user.pk), step.action, _attributes(request, user, custom))
+        result = _track(user, step.action, attributes)
+        if enrollment.needs_enrollment(result, user):
+            # Authsignal ALLOWs a user with no authenticator whatever the rules say: under the
+            # site's policy, enroll the number on file and ask for a code, as at login.
+            phone = attributes.get("phoneNumber")
+            if not phone:
+                return _refused(request, user, step.action, "step_up_unavailable", back)
+            enrolled = enrollment.enroll_number_on_file(request, user, phone)
+            result = _track(user, step.action, attributes)
     except AuthsignalError as error:
         failed_open = step.fail_open and error.is_outage
         report_error(request, error, user_id=str(user.pk), user=user, failed_open=failed_open)
         return None if failed_open else Outcome("refused", "step_up_error", 503, back)
-    log_event("step_up_tracked", user_id=user.pk, action=step.action, state=result.state)
-    if result.state == "ALLOW":
+    if result.state == "ALLOW" and enrolled is None:
         return None
     if result.state == "REVIEW_REQUIRED":
         return _refused(request, user, step.action, "step_up_review", back)
-    if result.state != "CHALLENGE_REQUIRED":
+    if result.state not in ("ALLOW", "CHALLENGE_REQUIRED"):
         return _refused(request, user, step.action, "step_up_blocked", back)
     if not result.token or not result.has_sms:
         return _refused(request, user, step.action, "step_up_unavailable", back)
@@ -65,6 +75,9 @@ def guard(request: HttpRequest, step: StepUp, custom: dict[str, Any]) -> Outcome
         whatsapp="WHATSAPP" in result.allowed_methods,
         next_url=back,
         retry_url=back,
+        authenticator_id=enrolled.authenticator_id if enrolled else "",
+        verified_baseline=enrolled.last_verified_at if enrolled else "",
+        confirm_allow=result.state == "ALLOW",
         binding=binding,
         purpose=step.purpose_of(request, custom),
         resubmit=request.method not in ("GET", "HEAD"),
@@ -78,6 +91,12 @@ def guard(request: HttpRequest, step: StepUp, custom: dict[str, Any]) -> Outcome
         idempotency_key=result.idempotency_key,
     )
     return Outcome("verify", record=pending, url=code_page_url())
+
+
+def _track(user: Any, action: str, attributes: dict[str, Any]) -> TrackResult:
+    result = client.track_action(str(user.pk), action, attributes)
+    log_event("step_up_tracked", user_id=user.pk, action=action, state=result.state)
+    return result
 
 
 def code_page_url() -> str:

@@ -97,6 +97,14 @@ def is_fresh(request: HttpRequest, action: str, binding: str, max_age: int) -> b
     )
 
 
+def forget_step_ups(request: HttpRequest) -> None:
+    """End every step-up of the session, completed or pending."""
+    session = getattr(request, "session", None)
+    if session is not None:
+        session.pop(DONE_KEY, None)
+        session.pop(PENDING_KEY, None)
+
+
 def _done(request: HttpRequest) -> dict[str, Any]:
     done = request.session.get(DONE_KEY)
     return dict(done) if isinstance(done, dict) else {}

@@ -88,3 +88,24 @@ urlpatterns = [
     path("export-cbv/", AsyncExportView.as_view(), name="step_up_export_cbv"),
     path("api/transfer/", TransferApi.as_view(), name="step_up_transfer_api"),
 ]
+
+
+# The same shapes with fail_open: the action runs when Authsignal cannot be reached.
+
+
+@step_up_required("exportData", fail_open=True)
+def export_anyway(request):
+    DONE.append(("export", {}))
+    return HttpResponse("exported")
+
+
+@step_up_required("exportData", fail_open=True)
+async def export_anyway_async(request):
+    DONE.append(("export", {}))
+    return HttpResponse("exported")
+
+
+urlpatterns += [
+    path("export-anyway/", export_anyway, name="step_up_export_anyway"),
+    path("export-anyway-async/", export_anyway_async, name="step_up_export_anyway_async"),
+]
