@@ -8,15 +8,26 @@ import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from .state import Action, ActionKey, Reply, Request, expired_token, invalid_request, iso, not_found
+from .risk import Signals
+from .state import (
+    ACTION_CODE,
+    ALL_STATES,
+    Action,
+    ActionKey,
+    Reply,
+    Request,
+    expired_token,
+    invalid_request,
+    iso,
+    not_found,
+)
 from .store import DEFAULT_SCOPES, Store
-from .tenant import ALL_STATES, is_valid, track_decision
+from .tenant import is_valid, knows_device_after_track, track_decision
 
 if TYPE_CHECKING:
     from .dispatch import RouteSpec
     from .server import EmulatorServer
 
-ACTION_CODE = re.compile(r"[a-zA-Z0-9_-]{1,64}")
 E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 SERVER_METHODS = ("SMS", "EMAIL_OTP")
 
@@ -28,6 +39,7 @@ def track(emulator: EmulatorServer, request: Request) -> Reply:
     user_id, code = request.params["userId"], request.params["action"]
     if not ACTION_CODE.fullmatch(code):
         raise invalid_request("The action code must match ^[a-zA-Z0-9_-]{1,64}$.")
+    custom, device_id = request.mapping("custom") or {}, request.text("deviceId")
     store = emulator.store
     user = store.user(user_id)
     user.phone_number = request.text("phoneNumber") or user.phone_number
@@ -37,10 +49,13 @@ def track(emulator: EmulatorServer, request: Request) -> Reply:
     action = store.action(key)
     if action is None:
         enrolled = bool(store.authenticators_of(user_id))
+        signals = Signals(custom, device_is_new=not store.knows_device(user_id, device_id))
         decision = track_decision(
-            emulator.rules, emulator.variants, code, user.identities(), enrolled=enrolled
+            emulator.rules, emulator.variants, code, user.identities(), signals, enrolled=enrolled
         )
-        action = store.create_action(key, decision)
+        action = store.create_action(key, decision, device_id)
+    if device_id is not None and knows_device_after_track(emulator.variants):
+        store.remember_device(user_id, device_id)
     scopes = frozenset((request.text("scope") or "").split()) | DEFAULT_SCOPES
     token = store.issue_token(key, scopes)
     return Reply(
@@ -135,9 +150,7 @@ def get_user(emulator: EmulatorServer, request: Request) -> Reply:
 
 def update_user(emulator: EmulatorServer, request: Request) -> Reply:
     user_id = request.params["userId"]
-    custom = request.body.get("custom")
-    if custom is not None and not isinstance(custom, dict):
-        raise invalid_request("custom must be an object.")
+    custom = request.mapping("custom")
     changes: dict[str, Any] = {
         "email": request.text("email"),
         "email_verified": request.flag("emailVerified"),

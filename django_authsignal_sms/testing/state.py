@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -11,12 +12,28 @@ UNAUTHORIZED_DESCRIPTION = (
     "The request is unauthorized. "
     "Check that your API key and region base URL are correctly configured."
 )
+ACTION_CODE = re.compile(r"[a-zA-Z0-9_-]{1,64}")
+TRACK_STATES = ("ALLOW", "BLOCK", "CHALLENGE_REQUIRED", "REVIEW_REQUIRED")
+ALL_STATES = (
+    *TRACK_STATES,
+    "CHALLENGE_SUCCEEDED",
+    "CHALLENGE_FAILED",
+    "REVIEW_SUCCEEDED",
+    "REVIEW_FAILED",
+)
 
 
 def iso(timestamp: float) -> str:
     """Format like Authsignal: UTC, milliseconds, a trailing Z."""
     moment = datetime.fromtimestamp(timestamp, tz=UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def parse_track_state(value: Any, where: str) -> str:
+    """A state the tenant's rules may give a track; ValueError names the problem."""
+    if value not in TRACK_STATES:
+        raise ValueError(f"{where}: {value!r} is not one of {', '.join(TRACK_STATES)}.")
+    return str(value)
 
 
 # Records
@@ -95,6 +112,7 @@ class Action:
     state_updated_at: float
     rule_ids: tuple[str, ...]
     verification_method: str | None = None
+    device_id: str | None = None  # the track's deviceId
 
 
 @dataclass(frozen=True)
@@ -213,6 +231,13 @@ class Request:
         if value is None or isinstance(value, bool):
             return value
         raise invalid_request(f"{name} must be true or false.")
+
+    def mapping(self, name: str) -> dict[str, Any] | None:
+        """An object body field; absent or null give None, another type is a 400."""
+        value = self.body.get(name)
+        if value is None or isinstance(value, dict):
+            return value
+        raise invalid_request(f"{name} must be an object.")
 
     @property
     def bearer(self) -> Token:

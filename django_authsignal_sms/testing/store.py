@@ -92,10 +92,12 @@ class Store(Directory):
         self.examined += 1
         return self.actions.get(key)
 
-    def create_action(self, key: ActionKey, decision: Decision) -> Action:
+    def create_action(
+        self, key: ActionKey, decision: Decision, device_id: str | None = None
+    ) -> Action:
         self.sweep()
         now = self.clock.now()
-        action = Action(key, decision.state, now, now, decision.rule_ids)
+        action = Action(key, decision.state, now, now, decision.rule_ids, device_id=device_id)
         self.actions[key] = action
         self._actions_of.setdefault(key.user_id, {})[key] = None
         self._keep(key, now)
@@ -105,6 +107,10 @@ class Store(Directory):
         action.state = state
         action.state_updated_at = self.clock.now()
         self._keep(action.key, action.state_updated_at)
+        if state == "CHALLENGE_SUCCEEDED" and action.device_id is not None:
+            # A challenge passed on this device: it is known from now on, whatever the
+            # known_device variant (after_track already knew it from the track).
+            self.remember_device(action.key.user_id, action.device_id)
 
     def issue_token(self, key: ActionKey, scopes: frozenset[str]) -> Token:
         self.sweep()
@@ -225,6 +231,7 @@ class Store(Directory):
         return {
             "users": len(self.users),
             "authenticators": len(self.authenticators),
+            "devices": sum(len(devices) for devices in self._devices_of.values()),
             "actions": len(self.actions),
             "tokens": len(self.tokens),
             "challenges": len(self.challenges),

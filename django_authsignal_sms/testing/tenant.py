@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .risk import RiskRule, Signals, first_match, parse_rules
 from .state import Decision
+from .state import parse_track_state as _state
 
 # Spelled as the SDKs' `VerificationMethod` enums spell them.
 VERIFICATION_METHODS = (
@@ -33,18 +35,11 @@ VERIFICATION_METHODS = (
 )
 # Names people write that Authsignal spells differently: only used in the error message.
 _SPELLED = {"TOTP": "AUTHENTICATOR_APP", "EMAIL": "EMAIL_OTP"}
-TRACK_STATES = ("ALLOW", "BLOCK", "CHALLENGE_REQUIRED", "REVIEW_REQUIRED")
-ALL_STATES = (
-    *TRACK_STATES,
-    "CHALLENGE_SUCCEEDED",
-    "CHALLENGE_FAILED",
-    "REVIEW_SUCCEEDED",
-    "REVIEW_FAILED",
-)
 _KEYS = {
     "defaultState",
     "fallbackState",
     "users",
+    "rules",
     "allowedVerificationMethods",
     "actionVerificationMethods",
 }
@@ -59,8 +54,9 @@ class Rules:
     """`users` keys match a userId, username, email or phone number (case-insensitive).
 
     A user's value is a state for every action, or a mapping of action code to state.
-    Precedence: user rule, then `defaultState[action]`, then `fallbackState`. Users without a
-    verified authenticator are not decided here: see `track_decision`.
+    Precedence: user rule, the first matching risk rule (`rules`, see ``risk``),
+    `defaultState[action]`, then `fallbackState`. Users without a verified authenticator are
+    not decided here: see `track_decision`.
     `allowedVerificationMethods` is the tenant's list; `actionVerificationMethods` overrides it
     for the actions it names.
     """
@@ -68,6 +64,7 @@ class Rules:
     default_state: Mapping[str, str] = field(default_factory=dict)
     fallback_state: str = "CHALLENGE_REQUIRED"
     users: Mapping[str, str | Mapping[str, str]] = field(default_factory=dict)
+    risk_rules: tuple[RiskRule, ...] = ()
     allowed_verification_methods: tuple[str, ...] = ("SMS",)
     action_verification_methods: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
@@ -86,6 +83,7 @@ class Rules:
             default_state=_state_map(data.get("defaultState", {}), "defaultState"),
             fallback_state=_state(data.get("fallbackState", "CHALLENGE_REQUIRED"), "fallbackState"),
             users=_users(data.get("users", {})),
+            risk_rules=parse_rules(data.get("rules", [])),
             allowed_verification_methods=parse_methods(
                 data.get("allowedVerificationMethods", ["SMS"]), "allowedVerificationMethods"
             ),
@@ -106,6 +104,7 @@ class Rules:
             "defaultState": dict(self.default_state),
             "fallbackState": self.fallback_state,
             "users": users,
+            "rules": [rule.to_mapping() for rule in self.risk_rules],
             "allowedVerificationMethods": list(self.allowed_verification_methods),
             "actionVerificationMethods": {
                 action: list(methods)
@@ -119,11 +118,14 @@ class Rules:
             return self.action_verification_methods[action]
         return self.allowed_verification_methods
 
-    def decide(self, action: str, identities: Iterable[str]) -> Decision:
+    def decide(self, action: str, identities: Iterable[str], signals: Signals) -> Decision:
         """The state the rules give this action, for an enrolled user."""
         user_decision = self._user_decision(action, identities)
         if user_decision is not None:
             return user_decision
+        rule = first_match(self.risk_rules, action, signals)
+        if rule is not None:
+            return Decision(rule.state, (f"rules:{rule.rule_id}",))
         if action in self.default_state:
             return Decision(self.default_state[action], (f"defaultState:{action}",))
         return Decision(self.fallback_state, ())
@@ -153,12 +155,6 @@ def parse_methods(value: Any, where: str) -> tuple[str, ...]:
                 hint = f"; use {', '.join(VERIFICATION_METHODS)}"
             raise ValueError(f"{where}: {method!r} is not a verification method{hint}.")
     return tuple(dict.fromkeys(value))
-
-
-def _state(value: Any, where: str) -> str:
-    if value not in TRACK_STATES:
-        raise ValueError(f"{where}: {value!r} is not one of {', '.join(TRACK_STATES)}.")
-    return str(value)
 
 
 def _state_map(value: Any, where: str) -> dict[str, str]:
@@ -202,6 +198,8 @@ VARIANTS: dict[str, tuple[str, ...]] = {
     "review_challenge": ("refused", "succeeds", "stays_review"),
     # A path the API does not know, such as a base URL without /v1.
     "unknown_path": ("missing_token", "not_found"),
+    # When a user's device id stops being new: at its first track, or its first passed challenge.
+    "known_device": ("after_track", "after_challenge"),
 }
 DEFAULT_VARIANTS: dict[str, str] = {name: values[0] for name, values in VARIANTS.items()}
 
@@ -254,16 +252,22 @@ def track_decision(
     variants: Mapping[str, str],
     action: str,
     identities: Iterable[str],
+    signals: Signals,
     *,
     enrolled: bool,
 ) -> Decision:
     """A user with no verified authenticator is never challenged (Authsignal docs, FAQ)."""
-    decision = rules.decide(action, identities)
+    decision = rules.decide(action, identities, signals)
     if enrolled or decision.state == "ALLOW":
         return decision
     if variants["unenrolled"] == "rules_can_deny" and decision.state in DENYING_STATES:
         return decision
     return Decision("ALLOW", ())
+
+
+def knows_device_after_track(variants: Mapping[str, str]) -> bool:
+    """Whether a track makes its device known (otherwise a passed challenge does, see store)."""
+    return variants["known_device"] == "after_track"
 
 
 def open_states(variants: Mapping[str, str]) -> tuple[str, ...]:

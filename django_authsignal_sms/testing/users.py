@@ -1,5 +1,5 @@
-"""The tenant's users and their authenticators, indexed by user: what the store keeps until a
-user is deleted or the emulator reset (a tenant keeps them too)."""
+"""The tenant's users, their authenticators and their known devices, indexed by user: what the
+store keeps until a user is deleted or the emulator reset (a tenant keeps them too)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,15 @@ from .state import Authenticator, User
 
 
 class Directory:
-    """Users by id; authenticators by id and by user. The store builds on it."""
+    """Users by id; authenticators by id and by user; known device ids by user. The store
+    builds on it."""
 
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
         self.users: dict[str, User] = {}
         self.authenticators: dict[str, Authenticator] = {}
         self._authenticators_of: dict[str, dict[str, Authenticator]] = {}
+        self._devices_of: dict[str, set[str]] = {}
         # Records looked at by lookups (for tests of the emulator's own cost).
         self.examined = 0
 
@@ -26,8 +28,9 @@ class Directory:
         return self.users.setdefault(user_id, User(user_id))
 
     def delete_user(self, user_id: str) -> None:
-        """The user and their authenticators."""
+        """The user, their authenticators and their known devices."""
         self.users.pop(user_id, None)
+        self._devices_of.pop(user_id, None)
         for authenticator in self.authenticators_of(user_id, verified_only=False):
             self._drop_authenticator(authenticator)
 
@@ -39,6 +42,16 @@ class Directory:
     def sms_authenticator(self, user_id: str) -> Authenticator | None:
         found = [a for a in self.authenticators_of(user_id) if a.verification_method == "SMS"]
         return found[0] if found else None
+
+    def knows_device(self, user_id: str, device_id: str | None) -> bool:
+        """Whether this device id is known for the user; no device id is never known."""
+        if device_id is None:
+            return False
+        self.examined += 1
+        return device_id in self._devices_of.get(user_id, ())
+
+    def remember_device(self, user_id: str, device_id: str) -> None:
+        self._devices_of.setdefault(user_id, set()).add(device_id)
 
     def add_authenticator(
         self,

@@ -52,7 +52,8 @@ def phone(index):
 def login(server, index):
     """What a site and a browser make the emulator do for one MFA login."""
     user_id, number = f"user{index}", phone(index)
-    tracked = call(server, "POST", f"/v1/users/{user_id}/actions/signIn", {"phoneNumber": number})
+    body = {"phoneNumber": number, "deviceId": f"device{index}"}
+    tracked = call(server, "POST", f"/v1/users/{user_id}/actions/signIn", body)
     assert tracked["state"] == "CHALLENGE_REQUIRED", tracked
     call(server, "POST", "/v1/client/challenge/sms", {}, bearer=tracked["token"])
     messages = call(server, "GET", f"/_emulator/outbox?to={quote(number)}")
@@ -100,11 +101,13 @@ def test_5000_logins_keep_lookups_constant_and_records_bounded(server):
         "messages": 2 * POOL,  # kept an hour
     }
 
-    # Past every retention, only the tenant's users and their authenticators are left.
+    # Past every retention, only the tenant's users, their authenticators and their known
+    # devices are left.
     server.advance_clock(max(ACTION_RETENTION, OUTBOX_RETENTION, TOKEN_TTL, CODE_TTL))
     assert store.sizes() == {
         "users": POOL,
         "authenticators": POOL,
+        "devices": POOL,  # each user's one device
         "actions": 0,
         "tokens": 0,
         "challenges": 0,

@@ -11,6 +11,7 @@ import requests
 from authsignal.client import ApiException, AuthsignalClient
 
 from django_authsignal_sms.testing import EmulatorServer, Rules
+from django_authsignal_sms.testing.risk import Signals
 from tests.emulator_fixtures import EMULATOR_SECRET_KEY as SECRET
 from tests.emulator_fixtures import EMULATOR_TENANT_ID as TENANT
 from tests.emulator_fixtures import PHONE, assert_envelope, enroll
@@ -163,7 +164,7 @@ def test_rules_from_file_and_validation(tmp_path):
     path = tmp_path / "rules.json"
     path.write_text(json.dumps(RULES))
     rules = Rules.from_file(path)
-    assert rules.decide("signIn", ["alice"]).state == "ALLOW"
+    assert rules.decide("signIn", ["alice"], Signals()).state == "ALLOW"
     assert Rules.from_mapping(rules.to_mapping()) == rules
     methods = {"allowedVerificationMethods": ["WHATSAPP", "SMS", "SMS"]}
     with_methods = Rules.from_mapping({**methods, "actionVerificationMethods": {"pay": ["SMS"]}})
@@ -212,6 +213,7 @@ def test_rules_at_start_and_over_http(tmp_path):
             "defaultState": {},
             "fallbackState": "CHALLENGE_REQUIRED",
             "users": {"u1": "ALLOW"},
+            "rules": [],
             "allowedVerificationMethods": ["SMS"],
             "actionVerificationMethods": {},
         }

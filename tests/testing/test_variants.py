@@ -30,6 +30,7 @@ DEFAULTS = {
     "bad_token": "expired_token",
     "review_challenge": "refused",
     "unknown_path": "missing_token",
+    "known_device": "after_track",
 }
 
 # What each variant value does; a test below checks that every value of VARIANTS is here.
@@ -61,12 +62,17 @@ UNKNOWN_PATH = {
     "missing_token": (403, {"message": "Missing Authentication Token"}),
     "not_found": (404, {"message": "Not Found"}),
 }
+KNOWN_DEVICE = {  # value: (new again at a 2nd track, new after a passed challenge)
+    "after_track": (False, False),
+    "after_challenge": (True, False),
+}
 EXPECTATIONS = {
     "unenrolled": UNENROLLED,
     "allow_verified": ALLOW_VERIFIED,
     "bad_token": BAD_TOKEN,
     "review_challenge": REVIEW_CHALLENGE,
     "unknown_path": UNKNOWN_PATH,
+    "known_device": KNOWN_DEVICE,
 }
 ALL_VALUES = [(name, value) for name, values in VARIANTS.items() for value in values]
 
@@ -266,6 +272,27 @@ def test_a_pending_enrollment_is_not_an_enrollment(emulator, sdk, value):
     assert verify(emulator, token, emulator.latest_code(to=PHONE))["isVerified"] is True
     enrolled = sdk.track("u1", "signIn")
     assert (enrolled["state"], enrolled["is_enrolled"]) == ("CHALLENGE_REQUIRED", True)
+
+
+# New devices (when a device id stops being new is undocumented: variant known_device)
+
+
+@pytest.mark.parametrize("value", VARIANTS["known_device"])
+def test_known_device_variant(emulator, sdk, value):
+    emulator.set_variants({"known_device": value})
+    new_device = {"id": "new", "when": {"device.isNew": True}, "state": "CHALLENGE_REQUIRED"}
+    emulator.set_rules({"fallbackState": "ALLOW", "rules": [new_device]})
+    enroll(sdk)
+
+    def is_new():
+        return sdk.track("u1", "signIn", {"deviceId": "d1"})["state"] == "CHALLENGE_REQUIRED"
+
+    first = sdk.track("u1", "signIn", {"deviceId": "d1"})
+    assert (first["state"], first["rule_ids"]) == ("CHALLENGE_REQUIRED", ["rules:new"])
+    new_again, new_after_challenge = KNOWN_DEVICE[value]
+    assert is_new() is new_again
+    emulator.pass_challenge(first["token"])
+    assert is_new() is new_after_challenge
 
 
 # Enrolled, allowed and default methods
