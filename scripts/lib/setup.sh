@@ -16,23 +16,6 @@ python_for_venv() {
   return 1
 }
 
-# A Python 3.12+ for the Django 6 run (Django 6 needs it), from PATH or pyenv; empty if none.
-python_for_django6() {
-  local candidate root="${PYENV_ROOT:-$HOME/.pyenv}"
-  for candidate in python3.13 python3.12 "$root"/versions/3.13*/bin/python3 "$root"/versions/3.12*/bin/python3; do
-    if "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then
-      echo "$candidate"
-      return 0
-    fi
-  done
-  return 1
-}
-
-# ensure_venv EXTRAS [PYTHON] [REQUIREMENT]: $VENV with this package installed editable, with
-# EXTRAS ("" or "[test]") and an extra REQUIREMENT (e.g. "django>=6,<7"). pip runs only when the
-# venv is new or the packaging files (PACKAGING_FILES) changed since this combination was last
-# installed: a stamp per combination in $VENV/.install-stamps holds their hash (delete it to
-# force pip).
 ensure_venv() {
   local extras="$1"
   local python="${2:-}" requirement="${3:-}"

@@ -39,7 +39,8 @@ class Child:
     """A Python subprocess whose output lines are read as they come."""
 
     def __init__(self, args, env_extra=None):
-        hidden = (ENABLE_ENV, "DJANGO_SETTINGS_MODULE", "AUTHSIGNAL_SECRET_KEY")
+        # Not PYTHONUNBUFFERED either: the console lines must be flushed by the code itself.
+        hidden = (ENABLE_ENV, "DJANGO_SETTINGS_MODULE", "AUTHSIGNAL_SECRET_KEY", "PYTHONUNBUFFERED")
         env = {k: v for k, v in os.environ.items() if k not in (*hidden, "AUTHSIGNAL_TENANT_ID")}
         env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
         env.update(env_extra or {})

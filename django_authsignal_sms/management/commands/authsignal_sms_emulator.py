@@ -41,7 +41,12 @@ class Command(BaseCommand):
         expected = app_settings.API_URL
         if expected.rstrip("/") != server.base_url:
             self.stderr.write(f"AUTHSIGNAL_API_URL is {expected}, not {server.base_url}.")
-        run_in_foreground(server, self.stdout.write)
+        run_in_foreground(server, self.say)
+
+    def say(self, line: str) -> None:
+        """One console line, flushed: the codes must show at once, also through a pipe."""
+        self.stdout.write(line)
+        self.stdout.flush()
 
     def _server(self, options: dict[str, Any]) -> EmulatorServer:
         # The site's own values (settings, else the environment): the emulator accepts them.
@@ -60,7 +65,7 @@ class Command(BaseCommand):
                 rules=rules,
                 variants=parse_assignments(options["variants"]),
                 enabled=True,
-                on_message=message_printer(self.stdout.write),
+                on_message=message_printer(self.say),
             )
         except (ValueError, OSError) as error:
             raise CommandError(str(error)) from error
