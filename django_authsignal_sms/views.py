@@ -60,14 +60,16 @@ class ChallengeView(View):
 
 @method_decorator([never_cache, csrf_protect], name="dispatch")
 class PendingPostView(View):
-    """A POST endpoint of a pending sign-in: CSRF-checked, never cached, JSON by default."""
+    """A POST endpoint of a pending sign-in (or step-up): CSRF-checked, never cached, JSON by
+    default; ``responder`` turns the outcome into the response."""
 
     http_method_names = ["post"]
     answers_json = True
+    responder = staticmethod(respond)
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         json_answer = self.answers_json or api.wants_json(request)
-        return respond(request, self.outcome(request), json_answer)
+        return self.responder(request, self.outcome(request), json_answer)
 
     def outcome(self, request: HttpRequest) -> Outcome:
         raise NotImplementedError

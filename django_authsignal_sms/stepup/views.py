@@ -17,7 +17,7 @@ from .. import api
 from ..conf import app_settings
 from ..flow import Outcome
 from ..verdict import offers_whatsapp
-from ..views import endpoints, posted
+from ..views import PendingPostView, endpoints, posted
 from . import flow
 from .responses import respond
 from .state import StepUpRecord
@@ -55,17 +55,10 @@ class StepUpChallengeView(View):
         }
 
 
-@method_decorator([never_cache, csrf_protect], name="dispatch")
-class StepUpPostView(View):
-    http_method_names = ["post"]
-    answers_json = True
+class StepUpPostView(PendingPostView):
+    """The login's POST endpoint, answering with the step-up's responses."""
 
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        json_answer = self.answers_json or api.wants_json(request)
-        return respond(request, self.outcome(request), json_answer)
-
-    def outcome(self, request: HttpRequest) -> Outcome:
-        raise NotImplementedError
+    responder = staticmethod(respond)
 
 
 @method_decorator(sensitive_post_parameters("token"), name="dispatch")
