@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
@@ -291,45 +292,13 @@ def open_code_page(request: HttpRequest, send_now: bool) -> Outcome:
     sends. The user is checked where it matters, at the callback.
     """
     current = _live(request)
-    if isinstance(current, Outcome):
-        return current
-    auto_send = send_now and current.sent_at is None
-    data = {"auto_send": auto_send, "resend_wait": 0 if auto_send else _cooldown_left(current)}
-    return Outcome("code_page", record=current, data=data)
+    return current if isinstance(current, Outcome) else code_page_of(current, send_now)
 
 
 def count_resend(request: HttpRequest, first: bool = False) -> Outcome:
     """Whether the page may ask Authsignal for a code now: the first one, or another."""
     current = _live(request)
-    if isinstance(current, Outcome):
-        return current
-    if first:
-        return _first_send(request, current)
-    wait = _cooldown_left(current)
-    if wait > 0:
-        return Outcome(
-            "resend", status=429, data={"allowed": False, "reason": "cooldown", "wait": wait}
-        )
-    if current.resends >= app_settings.MAX_RESENDS:
-        ending = Outcome("ended", "too_many", 429, notice=TOO_MANY_RESENDS)
-        return _end(request, current, "too_many_resends", ending)
-    current.resends += 1
-    current.sent_at = time.time()
-    record.write(request, current)
-    cooldown = app_settings.RESEND_COOLDOWN
-    return Outcome("resend", data={"allowed": True, "cooldown": cooldown})
-
-
-def _first_send(request: HttpRequest, current: PendingRecord) -> Outcome:
-    """The page's automatic send: once per pending login (a reload or a second tab waits)."""
-    if current.sent_at is not None:
-        wait = _cooldown_left(current)
-        return Outcome(
-            "resend", status=409, data={"allowed": False, "reason": "already_sent", "wait": wait}
-        )
-    current.sent_at = time.time()
-    record.write(request, current)
-    return Outcome("resend", data={"allowed": True, "cooldown": app_settings.RESEND_COOLDOWN})
+    return current if isinstance(current, Outcome) else counted_send(request, current, first, LOGIN)
 
 
 def count_failure(request: HttpRequest) -> Outcome:
@@ -339,13 +308,55 @@ def count_failure(request: HttpRequest) -> Outcome:
     per pending login, and a page that does not report can still not get past the callback.
     """
     current = _live(request)
-    if isinstance(current, Outcome):
-        return current
+    return current if isinstance(current, Outcome) else counted_failure(request, current, LOGIN)
+
+
+# The code page's counts, for a pending login or (stepup.flow) a pending step-up
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """Where a pending attempt is kept, how it ends, and what the user is told at its limits."""
+
+    save: Callable[[HttpRequest, Any], None]
+    end: Callable[[HttpRequest, Any, str, Outcome], Outcome]
+    too_many_resends: str
+    too_many_failures: str
+
+
+def code_page_of(current: PendingRecord, send_now: bool) -> Outcome:
+    auto_send = send_now and current.sent_at is None
+    data = {"auto_send": auto_send, "resend_wait": 0 if auto_send else _cooldown_left(current)}
+    return Outcome("code_page", record=current, data=data)
+
+
+def counted_send(
+    request: HttpRequest, current: PendingRecord, first: bool, ledger: Ledger
+) -> Outcome:
+    """The page's automatic send (once: a reload or a second tab waits), or another one."""
+    wait = _cooldown_left(current)
+    if first and current.sent_at is not None:
+        data = {"allowed": False, "reason": "already_sent", "wait": wait}
+        return Outcome("resend", status=409, data=data)
+    if not first and wait > 0:
+        data = {"allowed": False, "reason": "cooldown", "wait": wait}
+        return Outcome("resend", status=429, data=data)
+    if not first and current.resends >= app_settings.MAX_RESENDS:
+        ending = Outcome("ended", "too_many", 429, notice=ledger.too_many_resends)
+        return ledger.end(request, current, "too_many_resends", ending)
+    if not first:
+        current.resends += 1
+    current.sent_at = time.time()
+    ledger.save(request, current)
+    return Outcome("resend", data={"allowed": True, "cooldown": app_settings.RESEND_COOLDOWN})
+
+
+def counted_failure(request: HttpRequest, current: PendingRecord, ledger: Ledger) -> Outcome:
     current.failures += 1
     if current.failures >= app_settings.MAX_FAILED_VERIFICATIONS:
-        ending = Outcome("ended", "too_many", 429, notice=TOO_MANY_FAILURES)
-        return _end(request, current, "too_many_failures", ending)
-    record.write(request, current)
+        ending = Outcome("ended", "too_many", 429, notice=ledger.too_many_failures)
+        return ledger.end(request, current, "too_many_failures", ending)
+    ledger.save(request, current)
     left = app_settings.MAX_FAILED_VERIFICATIONS - current.failures
     return Outcome("counted", data={"ended": False, "attempts_left": left})
 
@@ -469,3 +480,6 @@ def _end(
 
 def _cooldown_left(current: PendingRecord) -> int:
     return max(0, int((current.sent_at or 0) + app_settings.RESEND_COOLDOWN - time.time()))
+
+
+LOGIN = Ledger(record.write, _end, TOO_MANY_RESENDS, TOO_MANY_FAILURES)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import time
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -20,9 +19,8 @@ from .. import claims, client, enrollment, signals, verdict
 from ..apps import AuthsignalSmsConfig
 from ..attributes import phone_number, sign_in_attributes
 from ..client import SmsAuthenticator, TrackResult
-from ..conf import app_settings
 from ..exceptions import AuthsignalApiError, AuthsignalError
-from ..flow import Outcome, report_error
+from ..flow import Ledger, Outcome, code_page_of, counted_failure, counted_send, report_error
 from ..log import log_event, mask_phone
 from ..record import PENDING
 from .config import StepUp
@@ -133,44 +131,19 @@ def _refused(request: HttpRequest, user: Any, action: str, reason: str, back: st
 
 def open_code_page(request: HttpRequest, send_now: bool) -> Outcome:
     current = _live(request)
-    if isinstance(current, Outcome):
-        return current
-    auto_send = send_now and current.sent_at is None
-    data = {"auto_send": auto_send, "resend_wait": 0 if auto_send else _cooldown_left(current)}
-    return Outcome("code_page", record=current, data=data)
+    return current if isinstance(current, Outcome) else code_page_of(current, send_now)
 
 
 def count_resend(request: HttpRequest, first: bool = False) -> Outcome:
     current = _live(request)
-    if isinstance(current, Outcome):
-        return current
-    wait = _cooldown_left(current)
-    if first and current.sent_at is not None:
-        return Outcome("resend", status=409, data={"allowed": False, "reason": "already_sent"})
-    if not first and wait > 0:
-        return Outcome(
-            "resend", status=429, data={"allowed": False, "reason": "cooldown", "wait": wait}
-        )
-    if not first and current.resends >= app_settings.MAX_RESENDS:
-        ending = Outcome("ended", "too_many", 429, notice=TOO_MANY_RESENDS)
-        return _end(request, current, "too_many_resends", ending)
-    current.resends += 0 if first else 1
-    current.sent_at = time.time()
-    save(request, current)
-    return Outcome("resend", data={"allowed": True, "cooldown": app_settings.RESEND_COOLDOWN})
+    return (
+        current if isinstance(current, Outcome) else counted_send(request, current, first, STEP_UP)
+    )
 
 
 def count_failure(request: HttpRequest) -> Outcome:
     current = _live(request)
-    if isinstance(current, Outcome):
-        return current
-    current.failures += 1
-    if current.failures >= app_settings.MAX_FAILED_VERIFICATIONS:
-        ending = Outcome("ended", "too_many", 429, notice=TOO_MANY_FAILURES)
-        return _end(request, current, "too_many_failures", ending)
-    save(request, current)
-    left = app_settings.MAX_FAILED_VERIFICATIONS - current.failures
-    return Outcome("counted", data={"ended": False, "attempts_left": left})
+    return current if isinstance(current, Outcome) else counted_failure(request, current, STEP_UP)
 
 
 def cancel(request: HttpRequest) -> Outcome:
@@ -249,5 +222,4 @@ def _end(
     return dataclasses.replace(outcome, url=url, record=current)
 
 
-def _cooldown_left(current: StepUpRecord) -> int:
-    return max(0, int((current.sent_at or 0) + app_settings.RESEND_COOLDOWN - time.time()))
+STEP_UP = Ledger(save, _end, TOO_MANY_RESENDS, TOO_MANY_FAILURES)
