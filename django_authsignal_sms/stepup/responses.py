@@ -10,10 +10,12 @@ from django.http import HttpRequest, HttpResponseBase, HttpResponseRedirect, Jso
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from .. import api
 from ..conf import app_settings
 from ..flow import Outcome
 from ..notices import add_notice
-from ..pages import WORDING, problem_page
+from ..pages import problem_page
+from ..responses import problem_json
 from ..verdict import offers_whatsapp
 from .state import StepUpRecord
 
@@ -46,16 +48,11 @@ def _json(outcome: Outcome) -> HttpResponseBase:
     if outcome.kind == "verify" and isinstance(outcome.record, StepUpRecord):
         return step_up_needed(outcome.record)
     if outcome.kind == "refused":
-        _title, detail = WORDING[outcome.reason]
-        code = str(outcome.data.get("code") or outcome.reason)
-        body = {"code": code, "detail": str(detail), "retryUrl": outcome.url}
-        return JsonResponse(body, status=outcome.status)
+        return problem_json(outcome)
     if outcome.kind == "stepped_up":
         return JsonResponse({"code": "stepped_up", **outcome.data, "next": outcome.url})
     if outcome.kind == "ended":
-        ended: dict[str, Any] = {"allowed": False, "ended": True}
-        ended.update(reason=outcome.reason, redirect=outcome.url)
-        return JsonResponse(ended, status=outcome.status)
+        return api.ended(outcome.reason, outcome.url, outcome.status)
     if outcome.kind in ("resend", "counted"):
         return JsonResponse(outcome.data, status=outcome.status)
     return HttpResponseRedirect(outcome.url)
