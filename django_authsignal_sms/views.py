@@ -6,7 +6,7 @@ Thin: each view asks ``flow`` and turns its outcome into a response.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Protocol
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import RequestDataTooBig
@@ -28,14 +28,19 @@ from .verdict import offers_whatsapp
 
 @method_decorator([never_cache, csrf_protect], name="dispatch")
 class ChallengeView(View):
+    """The code page of a pending login (or, in stepup.views, of a pending step-up)."""
+
     template_name = "django_authsignal_sms/challenge.html"
     http_method_names = ["get", "head"]
+    open_code_page = staticmethod(flow.open_code_page)
+    responder = staticmethod(respond)
+    endpoint_prefix = ""
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         # HEAD (a link preview, a monitor) must not use up the automatic send.
-        outcome = flow.open_code_page(request, send_now=request.method == "GET")
+        outcome = self.open_code_page(request, send_now=request.method == "GET")
         if outcome.kind != "code_page":
-            return respond(request, outcome, api.wants_json(request))
+            return self.responder(request, outcome, api.wants_json(request))
         return render(request, self.template_name, self.page_context(request, outcome))
 
     def page_context(self, request: HttpRequest, outcome: Outcome) -> dict[str, Any]:
@@ -54,8 +59,18 @@ class ChallengeView(View):
             "resend_cooldown": app_settings.RESEND_COOLDOWN,
             "whatsapp": offers_whatsapp(pending),
             "next": next_url,
-            **endpoints(""),
+            **endpoints(self.endpoint_prefix),
         }
+
+
+class Steps(Protocol):
+    """What the page's POST endpoints call: ``flow`` (a login) or ``stepup.flow`` (a step-up)."""
+
+    def count_resend(self, request: HttpRequest, first: bool = False) -> Outcome: ...
+
+    def count_failure(self, request: HttpRequest) -> Outcome: ...
+
+    def cancel(self, request: HttpRequest) -> Outcome: ...
 
 
 @method_decorator([never_cache, csrf_protect], name="dispatch")
@@ -66,6 +81,8 @@ class PendingPostView(View):
     http_method_names = ["post"]
     answers_json = True
     responder = staticmethod(respond)
+    # The machine the endpoint drives: the pending login's, or (stepup.views) the step-up's.
+    steps: Steps = flow
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         json_answer = self.answers_json or api.wants_json(request)
@@ -91,14 +108,14 @@ class ResendView(PendingPostView):
     and counts it."""
 
     def outcome(self, request: HttpRequest) -> Outcome:
-        return flow.count_resend(request, first=request.POST.get("first") == "1")
+        return self.steps.count_resend(request, first=request.POST.get("first") == "1")
 
 
 class FailedView(PendingPostView):
     """Counts a wrong code reported by the page."""
 
     def outcome(self, request: HttpRequest) -> Outcome:
-        return flow.count_failure(request)
+        return self.steps.count_failure(request)
 
 
 class CancelView(PendingPostView):
@@ -107,7 +124,7 @@ class CancelView(PendingPostView):
     answers_json = False
 
     def outcome(self, request: HttpRequest) -> Outcome:
-        return flow.cancel(request)
+        return self.steps.cancel(request)
 
 
 @method_decorator(never_cache, name="dispatch")

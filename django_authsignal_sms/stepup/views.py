@@ -4,61 +4,41 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponseBase
-from django.shortcuts import render
+from django.http import HttpRequest
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
-from django.views import View
-from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 
-from .. import api
-from ..conf import app_settings
 from ..flow import Outcome
-from ..verdict import offers_whatsapp
-from ..views import PendingPostView, endpoints, posted
+from ..views import CancelView, ChallengeView, FailedView, PendingPostView, ResendView, posted
 from . import flow
 from .responses import respond
 from .state import StepUpRecord
 
 
-@method_decorator([never_cache, csrf_protect], name="dispatch")
-class StepUpChallengeView(View):
-    template_name = "django_authsignal_sms/challenge.html"
-    http_method_names = ["get", "head"]
+class StepUpChallengeView(ChallengeView):
+    """The login's code page, for the pending step-up, worded for its action."""
 
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        outcome = flow.open_code_page(request, send_now=request.method == "GET")
-        if outcome.kind != "code_page":
-            return respond(request, outcome, api.wants_json(request))
-        return render(request, self.template_name, self.page_context(outcome))
+    open_code_page = staticmethod(flow.open_code_page)
+    responder = staticmethod(respond)
+    endpoint_prefix = "step_up_"
 
-    def page_context(self, outcome: Outcome) -> dict[str, Any]:
+    def page_context(self, request: HttpRequest, outcome: Outcome) -> dict[str, Any]:
         pending = outcome.record
         assert isinstance(pending, StepUpRecord)
         return {
-            "tenant_id": app_settings.TENANT_ID,
-            "base_url": app_settings.CLIENT_API_URL,
-            "sdk_url": app_settings.BROWSER_SDK_URL,
-            "sdk_integrity": app_settings.BROWSER_SDK_INTEGRITY,
-            "token": pending.token,
-            "masked_phone": pending.masked_phone,
-            "auto_send": outcome.data["auto_send"],
-            "resend_wait": outcome.data["resend_wait"],
-            "resend_cooldown": app_settings.RESEND_COOLDOWN,
-            "whatsapp": offers_whatsapp(pending),
+            **super().page_context(request, outcome),
             "next": pending.next_url,
             "purpose": pending.purpose or _("continue"),
             "action": pending.action,
-            **endpoints("step_up_"),
         }
 
 
 class StepUpPostView(PendingPostView):
-    """The login's POST endpoint, answering with the step-up's responses."""
+    """The login's POST endpoint, driving the step-up and answering with its responses."""
 
     responder = staticmethod(respond)
+    steps = flow
 
 
 @method_decorator(sensitive_post_parameters("token"), name="dispatch")
@@ -70,21 +50,16 @@ class StepUpCallbackView(StepUpPostView):
         return flow.complete(request, token)
 
 
-class StepUpResendView(StepUpPostView):
-    def outcome(self, request: HttpRequest) -> Outcome:
-        return flow.count_resend(request, first=request.POST.get("first") == "1")
+class StepUpResendView(StepUpPostView, ResendView):
+    pass
 
 
-class StepUpFailedView(StepUpPostView):
-    def outcome(self, request: HttpRequest) -> Outcome:
-        return flow.count_failure(request)
+class StepUpFailedView(StepUpPostView, FailedView):
+    pass
 
 
-class StepUpCancelView(StepUpPostView):
-    answers_json = False
-
-    def outcome(self, request: HttpRequest) -> Outcome:
-        return flow.cancel(request)
+class StepUpCancelView(StepUpPostView, CancelView):
+    pass
 
 
 challenge = StepUpChallengeView.as_view()
