@@ -18,6 +18,7 @@ measured step.
 
 from __future__ import annotations
 
+import cProfile
 import json
 import os
 import sys
@@ -207,7 +208,33 @@ def setup() -> tuple[Any, QueryCounter]:
     from .wsgi_browser import install_query_counter
 
     silence_app_log()
-    return WSGIHandler(), install_query_counter()
+    handler: Any = WSGIHandler()
+    if os.environ.get("BENCH_PROFILE"):
+        handler = ProfiledApp(handler, os.environ["BENCH_PROFILE"])
+    return handler, install_query_counter()
+
+
+class ProfiledApp:
+    """``BENCH_PROFILE=<prefix>``: a cProfile of the handler per method and path, written to
+    ``<prefix><method>-<path>.prof`` after each command (for finding where a step's time goes;
+    the figures of a profiled run are not comparable)."""
+
+    def __init__(self, app: Any, prefix: str) -> None:
+        self.app, self.prefix = app, prefix
+        self.profiles: dict[str, cProfile.Profile] = {}
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        key = f"{environ['REQUEST_METHOD']}{environ['PATH_INFO']}".replace("/", "-")
+        profile = self.profiles.setdefault(key, cProfile.Profile())
+        profile.enable()
+        try:
+            return self.app(environ, start_response)
+        finally:
+            profile.disable()
+
+    def dump(self) -> None:
+        for key, profile in self.profiles.items():
+            profile.dump_stats(f"{self.prefix}{key}.prof")
 
 
 def main() -> int:
@@ -225,6 +252,8 @@ def main() -> int:
             answer = run_logins(app, counter, person, command)
         except Exception:
             answer = {"logins": [], "errors": [traceback.format_exc()]}
+        if isinstance(app, ProfiledApp):
+            app.dump()  # before answering: the driver may stop this process any time after
         answers.write(json.dumps(answer) + "\n")
         answers.flush()
     return 0

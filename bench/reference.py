@@ -3,10 +3,16 @@
 The least a site must do, on the same stack (Django's login form and sessions, the example
 project's pages), to ask for a code after the password: one ``track`` and one ``validate``
 through the ``authsignal`` SDK (one client per process, its connection kept alive, as the app
-does), the pending state in the session, one code page from a minimal template, the page's
-"first send" recorded, and one ``login()``. No budgets, no single-use claim across processes,
-no signals, no logging, no enrollment, no refusal pages: what the app adds on top of this is what
-the benchmark's ratio to it measures. This module is its views and its URLconf
+does), the pending state in the session, one code page, the page's "first send" recorded, and
+one ``login()``. No budgets, no single-use claim across processes, no signals, no logging, no
+enrollment, no refusal pages: what the app adds on top of this is what the benchmark's ratio to
+it measures.
+
+The code page is the app's own template (``django_authsignal_sms/challenge.html``, found through
+``bench.reference_settings``' template directories), given the same context as the app gives it:
+a hand-written flow that shows users the same page pays the same to render it, and the ratio
+measures the machinery around the page, not the page (its wording, translations and controls are
+the product, and grow with it alike). This module is the reference's views and its URLconf
 (``ROOT_URLCONF`` of ``bench.reference_settings``).
 """
 
@@ -28,13 +34,15 @@ from django.http import (
     JsonResponse,
 )
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from example_project.urls import urlpatterns as example_urlpatterns
 
 PENDING = "reference_pending"
+PAGE = "django_authsignal_sms/challenge.html"
+SDK_URL = "https://unpkg.com/@authsignal/browser@1.16.0/dist/index.min.js"
 ACTION = "signIn"
 LIFETIME = 600
 COOLDOWN = 30
@@ -78,6 +86,7 @@ class PasswordView(LoginView):
             "token": answer["token"],
             "key": answer["idempotency_key"],
             "next": self.get_success_url(),
+            "masked_phone": "•" * 6 + user.phone_number[-2:],
             "started": time.time(),
             "sent": None,
         }
@@ -97,13 +106,23 @@ def code_page(request: HttpRequest) -> HttpResponse:
     if pending is None:
         return redirect("login")
     context = {
-        "token": pending["token"],
-        "auto_send": pending["sent"] is None,
-        "base_url": settings.AUTHSIGNAL_API_URL,
         "tenant_id": settings.AUTHSIGNAL_TENANT_ID,
+        "base_url": settings.AUTHSIGNAL_API_URL,
+        "sdk_url": SDK_URL,
+        "sdk_integrity": "",
+        "token": pending["token"],
+        "masked_phone": pending["masked_phone"],
+        "auto_send": pending["sent"] is None,
+        "resend_wait": 0,
+        "resend_cooldown": COOLDOWN,
+        "whatsapp": False,
         "next": pending["next"],
+        **{
+            f"{name}_url": reverse(f"reference_{name}")
+            for name in ("resend", "failed", "callback", "cancel")
+        },
     }
-    return render(request, "reference/code.html", context)
+    return render(request, PAGE, context)
 
 
 @never_cache
@@ -149,10 +168,25 @@ def callback(request: HttpRequest) -> HttpResponse:
     return redirect(pending["next"])
 
 
+@never_cache
+@require_POST
+def failed(request: HttpRequest) -> HttpResponse:
+    """The page reports a wrong code here; the minimum counts nothing."""
+    return JsonResponse({"ended": False})
+
+
+@require_POST
+def cancel(request: HttpRequest) -> HttpResponse:
+    request.session.pop(PENDING, None)
+    return redirect("reference_login")
+
+
 urlpatterns = [
     *(pattern for pattern in example_urlpatterns if str(pattern.pattern) != "mfa/"),
     path("ref/login/", PasswordView.as_view(), name="reference_login"),
     path("ref/code/", code_page, name="reference_code"),
     path("ref/resend/", resend, name="reference_resend"),
     path("ref/callback/", callback, name="reference_callback"),
+    path("ref/failed/", failed, name="reference_failed"),
+    path("ref/cancel/", cancel, name="reference_cancel"),
 ]

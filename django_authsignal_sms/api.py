@@ -10,8 +10,8 @@ import time
 from typing import Any, cast
 
 from django.http import HttpRequest, JsonResponse
-from django.urls import reverse
 
+from . import redirects
 from .conf import app_settings
 from .record import PendingRecord
 from .verdict import offers_whatsapp
@@ -55,8 +55,8 @@ def verification_needed(pending: PendingRecord) -> JsonResponse:
             "baseUrl": app_settings.CLIENT_API_URL,
             "methods": methods,
             "maskedPhone": pending.masked_phone,
-            "callbackUrl": reverse("authsignal_sms:callback"),
-            "cancelUrl": reverse("authsignal_sms:cancel"),
+            "callbackUrl": redirects.app_url("callback"),
+            "cancelUrl": redirects.app_url("cancel"),
             "expiresIn": left,
         },
     }

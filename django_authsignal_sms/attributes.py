@@ -11,11 +11,11 @@ from typing import Any
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest
-from django.urls import reverse
 from django.utils.module_loading import import_string
 
 from .conf import app_settings
 from .log import log_event, mask_phone
+from .redirects import app_url
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 PHONE_NOISE = re.compile(r"[\s().-]")
@@ -31,7 +31,7 @@ def sign_in_attributes(request: HttpRequest, user: AbstractBaseUser) -> dict[str
         "deviceId": request.COOKIES.get(app_settings.DEVICE_ID_COOKIE) or None,
         "username": user.get_username() or None,
         "email": getattr(user, "email", None) or None,
-        "redirectUrl": _absolute_url(request, reverse("authsignal_sms:challenge")),
+        "redirectUrl": _absolute_url(request, app_url("challenge")),
     }
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpRequest
 from django.shortcuts import resolve_url
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 
 from .record import PendingRecord
 
@@ -26,12 +28,28 @@ def safe_next(request: HttpRequest, url: str | None) -> str:
     return url if allowed else ""
 
 
+def app_url(name: str) -> str:
+    """``reverse("authsignal_sms:<name>")``, remembered: the password step and the code page
+    ask for the same few URLs on every request, and a reverse() costs tens of microseconds.
+
+    What a reverse depends on is the key: the URLconf, the script prefix and the language (for
+    ``i18n_patterns``)."""
+    return _reversed(
+        name, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix(), get_language()
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _reversed(name: str, urlconf: object, script_prefix: str, language: str | None) -> str:
+    return reverse(f"authsignal_sms:{name}")
+
+
 def code_page(next_url: str) -> str:
-    return _with_next(reverse("authsignal_sms:challenge"), next_url)
+    return _with_next(app_url("challenge"), next_url)
 
 
 def refusal_page() -> str:
-    return reverse("authsignal_sms:denied")
+    return app_url("denied")
 
 
 def login_page_of(request: HttpRequest) -> str:

@@ -12,7 +12,6 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
@@ -141,7 +140,7 @@ def endpoints(prefix: str) -> dict[str, str]:
     """The URLs the code page's script and forms post to: the login's (``""``) or the step-up's
     (``"step_up_"``)."""
     return {
-        f"{name}_url": reverse(f"authsignal_sms:{prefix}{name}")
+        f"{name}_url": redirects.app_url(f"{prefix}{name}")
         for name in ("resend", "failed", "callback", "cancel")
     }
 

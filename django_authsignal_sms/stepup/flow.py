@@ -13,9 +13,8 @@ from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest
-from django.urls import reverse
 
-from .. import claims, client, enrollment, signals, verdict
+from .. import claims, client, enrollment, redirects, signals, verdict
 from ..apps import AuthsignalSmsConfig
 from ..attributes import phone_number, sign_in_attributes
 from ..client import SmsAuthenticator, TrackResult
@@ -98,7 +97,7 @@ def _track(user: Any, action: str, attributes: dict[str, Any]) -> TrackResult:
 
 
 def code_page_url() -> str:
-    return reverse("authsignal_sms:step_up_challenge")
+    return redirects.app_url("step_up_challenge")
 
 
 def _attributes(

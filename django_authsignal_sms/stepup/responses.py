@@ -7,10 +7,9 @@ from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponseBase, HttpResponseRedirect, JsonResponse
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from .. import api
+from .. import api, redirects
 from ..conf import app_settings
 from ..flow import Outcome
 from ..notices import add_notice
@@ -72,8 +71,8 @@ def step_up_needed(pending: StepUpRecord) -> JsonResponse:
             "baseUrl": app_settings.CLIENT_API_URL,
             "methods": ["SMS", *(["WHATSAPP"] if offers_whatsapp(pending) else [])],
             "maskedPhone": pending.masked_phone,
-            "callbackUrl": reverse("authsignal_sms:step_up_callback"),
-            "cancelUrl": reverse("authsignal_sms:step_up_cancel"),
+            "callbackUrl": redirects.app_url("step_up_callback"),
+            "cancelUrl": redirects.app_url("step_up_cancel"),
             "expiresIn": left,
         },
     }
