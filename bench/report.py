@@ -169,8 +169,8 @@ def steps_table(results: dict[str, Any], hasher: str) -> str:
                 ms(row["reference"]["cpu_rounds"]),
                 ms(row["app"]["cpu_rounds"]),
                 ratio(row["app/reference"]),
-                verdict(row["app/reference"], STEP_GOAL),
                 ratio(row["app/rotating"]),
+                verdict(row["app/rotating"], STEP_GOAL),
                 ratio(row["app/plain"], 2) if "app/plain" in row else "-",
                 " / ".join(
                     f"{count(row[arm]['queries'])} ({count(row[arm]['writes'])})"
@@ -189,8 +189,8 @@ def steps_table(results: dict[str, Any], hasher: str) -> str:
                 ms(row["reference"]["cpu_rounds"]),
                 ms(row["app"]["cpu_rounds"]),
                 ratio(row["app/reference"]),
-                "(see below)",
                 ratio(row["app/rotating"]),
+                verdict(row["app/rotating"], STEP_GOAL),
                 "-",
                 f"- / {count(row['reference']['queries'])} ({count(row['reference']['writes'])})"
                 f" / {count(row['app']['queries'])} ({count(row['app']['writes'])})",
@@ -203,8 +203,8 @@ def steps_table(results: dict[str, Any], hasher: str) -> str:
         "reference",
         "app",
         "app ÷ reference [min–max]",
+        "app ÷ reference rotating the session key (like for like)",
         "goal",
-        "app ÷ reference rotating the session key",
         "app ÷ plain",
         "queries (writes): plain / reference / app",
     ]
@@ -508,12 +508,12 @@ def readme_block(results: dict[str, Any]) -> str:
         step_rows.append(
             [
                 STEP_LABELS[step],
-                *(ratio(row["app/reference"]) for row in rows.values()),
+                *(ratio(row["app/rotating"]) for row in rows.values()),
                 "; ".join(
-                    f"{name} {outcome(row['app/reference'], STEP_GOAL)}"
+                    f"{name} {outcome(row['app/rotating'], STEP_GOAL)}"
                     for name, row in rows.items()
                 ),
-                ratio(rows["MD5"]["app/rotating"]),
+                ratio(rows["MD5"]["app/reference"]),
                 *(
                     ratio(row["app/plain"], 2) if "app/plain" in row else "-"
                     for row in rows.values()
@@ -524,21 +524,21 @@ def readme_block(results: dict[str, Any]) -> str:
     step_rows.append(
         [
             "**whole flow**, a user's first login of the day (+1 Authsignal call)",
-            *(ratio(row["app/reference"]) for row in first.values()),
+            *(ratio(row["app/rotating"]) for row in first.values()),
             "; ".join(
-                f"{name} {outcome(row['app/reference'], STEP_GOAL)}" for name, row in first.items()
+                f"{name} {outcome(row['app/rotating'], STEP_GOAL)}" for name, row in first.items()
             ),
-            ratio(first["MD5"]["app/rotating"]),
+            ratio(first["MD5"]["app/reference"]),
             "-",
             "-",
         ]
     )
     steps_head = [
         "MFA login, CPU of the handler",
-        "app ÷ reference, MD5 [min–max]",
-        "app ÷ reference, PBKDF2",
+        "app ÷ reference, like for like, MD5 [min–max]",
+        "app ÷ reference, like for like, PBKDF2",
         f"goal ≤ {STEP_GOAL:g}",
-        "app ÷ reference rotating the session key, MD5",
+        "app ÷ reference without the rotation, MD5",
         "app ÷ plain login, MD5",
         "app ÷ plain login, PBKDF2",
     ]
