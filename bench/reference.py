@@ -116,7 +116,11 @@ def code_page(request: HttpRequest) -> HttpResponse:
         "resend_wait": 0,
         "resend_cooldown": COOLDOWN,
         "whatsapp": False,
+        "channel": "sms",
+        "code_length": 6,
         "next": pending["next"],
+        "page_base": "django_authsignal_sms/base.html",
+        "site_name": request.get_host().rsplit(":", 1)[0],
         **{
             f"{name}_url": reverse(f"reference_{name}")
             for name in ("resend", "failed", "callback", "cancel")

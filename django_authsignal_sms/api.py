@@ -10,6 +10,7 @@ import time
 from typing import Any, cast
 
 from django.http import HttpRequest, JsonResponse
+from django.utils.translation import gettext
 
 from . import redirects
 from .conf import app_settings
@@ -47,7 +48,7 @@ def verification_needed(pending: PendingRecord) -> JsonResponse:
     methods = ["SMS", *(["WHATSAPP"] if offers_whatsapp(pending) else [])]
     left = max(0, int(pending.started + app_settings.PENDING_LIFETIME - time.time()))
     body: dict[str, Any] = {
-        "detail": "Enter the code sent to your phone to finish signing in.",
+        "detail": gettext("Enter the code sent to your phone to finish signing in."),
         "code": "verification_required",
         "verification": {
             "token": pending.token,

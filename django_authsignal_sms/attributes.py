@@ -1,4 +1,5 @@
-"""What the app tells Authsignal about a sign-in: phone number, client IP, device, names."""
+"""What the app tells Authsignal about a sign-in: phone number, client IP, device, names,
+language."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest
 from django.utils.module_loading import import_string
+from django.utils.translation import get_language, to_locale
 
 from .conf import app_settings
 from .log import log_event, mask_phone
@@ -32,7 +35,15 @@ def sign_in_attributes(request: HttpRequest, user: AbstractBaseUser) -> dict[str
         "username": user.get_username() or None,
         "email": getattr(user, "email", None) or None,
         "redirectUrl": _absolute_url(request, app_url("challenge")),
+        "locale": active_locale(),
     }
+
+
+def active_locale() -> str | None:
+    """The active language as a BCP 47 tag (Django's ``pt-br`` is ``pt-BR``), for Authsignal's
+    own messages; ``None`` when translation is off or deactivated."""
+    language = get_language() if settings.USE_I18N else None
+    return to_locale(language).replace("_", "-") if language else None
 
 
 def _absolute_url(request: HttpRequest, path: str) -> str | None:

@@ -7,6 +7,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from .conf import app_settings
+from .look import page_look
+from .support import contact_of, log_reference
 
 TEMPLATE = "django_authsignal_sms/problem.html"
 
@@ -96,19 +98,36 @@ WORDING = {
 
 
 def problem_page(
-    request: HttpRequest, reason: str, retry_url: str, status: int, back: bool = False
+    request: HttpRequest,
+    reason: str,
+    retry_url: str,
+    status: int,
+    back: bool = False,
+    user_id: str = "",
 ) -> HttpResponse:
     """Why a sign-in (or, with ``back``, a step-up) did not go through;
     ``django_authsignal_sms/problems/<reason>.html`` overrides the page for one reason,
-    ``problem.html`` for all of them."""
+    ``problem.html`` for all of them. The page looks like the admin for a sign-in made there."""
     title, message = WORDING[reason]
     context = {
+        **page_look(request, retry_url),
         "reason": reason,
         "title": title,
         "message": message,
         "retry_url": retry_url,
         "retry_label": _("Go back") if back else _("Back to sign in"),
         "help_url": app_settings.HELP_URL,
+        "support": contact_of(app_settings.SUPPORT_CONTACT),
+        "reference": _reference(request, reason, user_id),
     }
     templates = [f"django_authsignal_sms/problems/{reason}.html", TEMPLATE]
     return render(request, templates, context, status=status)
+
+
+def _reference(request: HttpRequest, reason: str, user_id: str) -> str:
+    if not app_settings.SHOW_REFERENCE:
+        return ""
+    user = getattr(request, "user", None)
+    if not user_id and user is not None and user.is_authenticated:
+        user_id = str(user.pk)
+    return log_reference(request, reason, user_id)

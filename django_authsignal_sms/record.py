@@ -55,6 +55,8 @@ class PendingRecord:
     sent_at: float | None = None
     resends: int = 0
     failures: int = 0
+    # Where the last code went ("sms" or "whatsapp"): the code page shows it after a reload.
+    channel: str = "sms"
 
     @property
     def is_pending(self) -> bool:
@@ -84,6 +86,7 @@ FIELD_TYPES: dict[str, tuple[type, ...]] = {
     "sent_at": (int, float, type(None)),
     "resends": (int,),
     "failures": (int,),
+    "channel": (str,),
 }
 
 

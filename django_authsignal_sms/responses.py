@@ -20,7 +20,9 @@ def respond(request: HttpRequest, outcome: Outcome, json: bool) -> HttpResponseB
 
 def _page(request: HttpRequest, outcome: Outcome) -> HttpResponseBase:
     if outcome.kind == "refused":
-        return problem_page(request, outcome.reason, outcome.url, outcome.status)
+        return problem_page(
+            request, outcome.reason, outcome.url, outcome.status, user_id=user_of(outcome)
+        )
     if outcome.kind in ("verify", "ended", "signed_in", "redirect"):
         return HttpResponseRedirect(outcome.url)
     raise ValueError(f"no page for a {outcome.kind!r} outcome")
@@ -40,6 +42,11 @@ def _json(outcome: Outcome) -> HttpResponseBase:
     if outcome.kind == "redirect":
         return HttpResponseRedirect(outcome.url)
     raise ValueError(f"no JSON for a {outcome.kind!r} outcome")
+
+
+def user_of(outcome: Outcome) -> str:
+    """The user a refused attempt was for, when its record says (for the page's reference)."""
+    return outcome.record.user_id if outcome.record is not None else ""
 
 
 def problem_json(outcome: Outcome) -> JsonResponse:

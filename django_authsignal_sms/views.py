@@ -21,8 +21,12 @@ from django.views.decorators.debug import sensitive_post_parameters
 from . import api, flow, redirects
 from .conf import app_settings
 from .flow import Outcome
+from .look import page_look
 from .responses import respond
 from .verdict import offers_whatsapp
+
+# Authsignal's SMS and WhatsApp codes: the page submits by itself once this many digits are in.
+CODE_LENGTH = 6
 
 
 @method_decorator([never_cache, csrf_protect], name="dispatch")
@@ -57,8 +61,11 @@ class ChallengeView(View):
             "resend_wait": outcome.data["resend_wait"],
             "resend_cooldown": app_settings.RESEND_COOLDOWN,
             "whatsapp": offers_whatsapp(pending),
+            "channel": pending.channel if offers_whatsapp(pending) else "sms",
+            "code_length": CODE_LENGTH,
             "next": next_url,
             **endpoints(self.endpoint_prefix),
+            **page_look(request, pending.retry_url, next_url),
         }
 
 
@@ -103,8 +110,9 @@ class CallbackView(PendingPostView):
 
 
 class ResendView(PendingPostView):
-    """Says whether the page may ask Authsignal for a code (``first=1``: the automatic one),
-    and counts it."""
+    """Says whether the page may ask Authsignal for a code (``first=1``: the automatic one) on
+    ``channel`` (``sms``, or ``whatsapp`` when offered; anything else is a 400), counts it and
+    records the channel."""
 
     def outcome(self, request: HttpRequest) -> Outcome:
         return self.steps.count_resend(request, first=request.POST.get("first") == "1")

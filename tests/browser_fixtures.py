@@ -2,8 +2,8 @@
 
 Playwright's sync API allows one instance per thread, so all browser tests share this one, and
 each of them is marked ``browser`` (checked at collection).
-Missing Chromium, SDK bundle or Playwright: the tests are skipped with the reason, or fail when
-AUTHSIGNAL_SMS_REQUIRE_BROWSER=1 (CI).
+Missing Chromium, SDK bundle or Playwright (or axe-core, for the accessibility tests): the tests
+are skipped with the reason, or fail when AUTHSIGNAL_SMS_REQUIRE_BROWSER=1 (CI).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ REQUIRE_BROWSER = os.environ.get("AUTHSIGNAL_SMS_REQUIRE_BROWSER") == "1"
 SDK_BUNDLE = (
     Path(__file__).resolve().parents[1] / "node_modules/@authsignal/browser/dist/index.min.js"
 )
+AXE_SCRIPT = Path(__file__).resolve().parents[1] / "node_modules/axe-core/axe.min.js"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -53,6 +54,12 @@ def skip_or_fail_without_browser() -> None:
 def skip_or_fail_without_npm_sdk() -> None:
     """For a test that reads npm's copy of the SDK without starting Chromium."""
     _skip_or_fail(None if SDK_BUNDLE.exists() else "the browser SDK is not installed (npm ci)")
+
+
+def skip_or_fail_without_axe() -> None:
+    """For a test that runs axe-core (npm's, pinned in package.json) in a page."""
+    skip_or_fail_without_browser()
+    _skip_or_fail(None if AXE_SCRIPT.exists() else "axe-core is not installed (npm ci)")
 
 
 def _skip_or_fail(reason: str | None) -> None:

@@ -262,3 +262,167 @@ def test_an_api_client_without_a_pending_login_is_told_in_json(client):
     response = client.get("/mfa/challenge/", HTTP_ACCEPT="application/json")
     assert response.status_code == 400
     assert response.json()["code"] == "no_pending"
+
+
+# The page's markup: one primary action, the code field, what the page says without its script
+
+
+def test_the_code_field_is_never_submitted_without_the_script(pending):
+    html = pending.get("/mfa/challenge/").content.decode()
+    form = re.search(r'<form id="authsignal-sms-code-form"[^>]*>(.*?)</form>', html, flags=re.S)
+    assert form and 'method="post"' in form.group(0)
+    field = re.search(r"<input id=\"authsignal-sms-code\"[^>]*>", form.group(1)).group(0)
+    assert " name=" not in field  # a submitted form could not carry the code anywhere
+    assert re.search(r'<button type="submit" id="authsignal-sms-verify"[^>]*\bdisabled\b', html)
+    assert "<noscript>" in html and "This page needs JavaScript" in html
+
+
+def test_the_code_field_is_a_one_time_code_field_with_its_hint(pending):
+    html = pending.get("/mfa/challenge/").content.decode()
+    field = re.search(r"<input id=\"authsignal-sms-code\"[^>]*>", html).group(0)
+    for attribute in ('autocomplete="one-time-code"', 'inputmode="numeric"', "autofocus"):
+        assert attribute in field
+    assert 'aria-describedby="authsignal-sms-code-hint"' in field
+    assert '<label for="authsignal-sms-code">Code</label>' in html
+    hint = re.search(r'id="authsignal-sms-code-hint"[^>]*>([^<]*)<', html).group(1)
+    assert hint == "The 6-digit code from your message"
+    assert data(pending.get("/mfa/challenge/"), "code-length") == "6"
+
+
+def test_status_and_errors_are_announced(pending):
+    html = pending.get("/mfa/challenge/").content.decode()
+    assert '<p id="authsignal-sms-status" class="authsignal-sms-status" role="status"' in html
+    assert 'aria-live="polite"' in html
+    assert '<p id="authsignal-sms-error" class="authsignal-sms-error" role="alert"></p>' in html
+    assert re.search(r'id="authsignal-sms-retry"[^>]*hidden', html)
+
+
+def test_one_primary_action(pending):
+    html = pending.get("/mfa/challenge/").content.decode()
+    assert re.findall(r'class="authsignal-sms-primary"', html) == ['class="authsignal-sms-primary"']
+    assert 'id="authsignal-sms-verify" class="authsignal-sms-primary"' in html
+    assert 'id="authsignal-sms-resend" class="authsignal-sms-secondary"' in html
+
+
+# Every word the script shows comes from the template
+
+
+SCRIPT = Path(__file__).resolve().parents[1] / (
+    "django_authsignal_sms/static/django_authsignal_sms/challenge.js"
+)
+
+
+def template_messages(html):
+    return dict(re.findall(r'<p data-message="([a-z_]+)">([^<]*)</p>', html))
+
+
+def messages_the_script_asks_for():
+    source = SCRIPT.read_text()
+    asked = set()
+    for arguments in re.findall(r"\b(?:say|fail|retryable|text|end)\(([^;]*?)\)", source):
+        arguments = re.sub(r'=== "[^"]*"', "", arguments)  # compared with, not shown
+        asked.update(re.findall(r'"([a-z_]*[a-z])"', arguments))
+    if '"queued_" + ' in source:
+        asked.update({"queued_sms", "queued_whatsapp"})
+    return asked
+
+
+def test_every_message_of_the_script_is_in_the_template_and_no_other(pending):
+    messages = template_messages(pending.get("/mfa/challenge/").content.decode())
+    asked = messages_the_script_asks_for()
+    assert len(asked) > 15
+    assert set(messages) == asked
+    assert all(words.strip() for words in messages.values())
+    assert messages["wait"] == "You can send a new code in {time}."
+
+
+def test_the_script_has_no_words_of_its_own():
+    source = re.sub(r"/\*.*?\*/|//[^\n]*", "", SCRIPT.read_text(), flags=re.S)
+    source = re.sub(r'report\("[^"]*"', "report(", source)  # the console's, for developers
+    literals = set(re.findall(r'"([^"]*)"', source)) - {"use strict"}
+    words = [
+        literal
+        for literal in literals
+        if re.search(r"[A-Za-z]{2,} [A-Za-z]", literal) and not literal.startswith(("#", "["))
+    ]
+    assert words == []
+
+
+def test_the_login_page_words_its_messages_for_a_sign_in(pending):
+    login = template_messages(pending.get("/mfa/challenge/").content.decode())
+    assert login["too_many_wrong"] == "Too many wrong codes. Please sign in again."
+    assert login["accepted"] == "Code accepted. Signing you in…"
+
+
+# The brand, the blocks, the admin's look
+
+
+def test_the_site_name_is_the_host_unless_set(pending, settings):
+    html = pending.get("/mfa/challenge/").content.decode()
+    assert '<span class="authsignal-sms-site-name">testserver</span>' in html
+    assert "<title>Enter your code | testserver</title>" in html
+    settings.AUTHSIGNAL_SMS = {**settings.AUTHSIGNAL_SMS, "SITE_NAME": "Example Bank"}
+    html = pending.get("/mfa/challenge/", HTTP_HOST="localhost:8000").content.decode()
+    assert '<span class="authsignal-sms-site-name">Example Bank</span>' in html
+
+
+def test_the_brand_and_the_styles_are_blocks(pending, settings, tmp_path):
+    folder = tmp_path / "django_authsignal_sms"
+    folder.mkdir()
+    (folder / "base.html").write_text(
+        '{% extends "django_authsignal_sms/base.html" %}'
+        '{% block styles %}{{ block.super }}<link rel="stylesheet" href="/site.css">{% endblock %}'
+        '{% block logo %}<img src="/logo.svg" alt="">{% endblock %}'
+    )
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [str(tmp_path)]}]
+    html = pending.get("/mfa/challenge/").content.decode()
+    assert re.search(r'authsignal-sms\.css">\s*<link rel="stylesheet" href="/site.css">', html), (
+        html[:800]
+    )
+    assert '<img src="/logo.svg" alt="">' in html
+    assert 'id="authsignal-sms-code"' in html  # the card still comes from the app's page
+
+
+def is_admin_look(page):
+    html = page.content.decode()
+    admin = "admin/css/base.css" in html and 'id="site-name"' in html
+    own = '<header class="authsignal-sms-brand">' in html
+    assert admin != own, "one frame or the other"
+    return admin
+
+
+def test_a_login_made_in_the_admin_looks_like_the_admin(client, staff, authsignal):
+    start_pending(client, authsignal, "root", path="/admin/login/", next_url="/admin/")
+    page = client.get("/mfa/challenge/")
+    assert is_admin_look(page)
+    html = page.content.decode()
+    assert "Django administration" in html
+    assert "authsignal-sms-admin" in html and "admin/css/login.css" in html
+    assert "nav_sidebar" not in html
+    assert 'id="authsignal-sms-code"' in html
+
+
+def test_next_in_the_admin_is_enough(client, staff, authsignal):
+    start_pending(client, authsignal, "root", next_url="/admin/auth/user/")
+    assert is_admin_look(client.get("/mfa/challenge/"))
+
+
+def test_a_login_elsewhere_has_the_apps_own_look(pending):
+    assert not is_admin_look(pending.get("/mfa/challenge/"))
+
+
+def test_the_admin_look_costs_no_query_either(client, staff, authsignal, django_assert_num_queries):
+    start_pending(client, authsignal, "root", path="/admin/login/", next_url="/admin/")
+    with django_assert_num_queries(1):  # the session
+        assert is_admin_look(client.get("/mfa/challenge/"))
+
+
+def test_an_admin_look_can_be_turned_off_with_a_template(
+    client, staff, authsignal, settings, tmp_path
+):
+    folder = tmp_path / "django_authsignal_sms"
+    folder.mkdir()
+    (folder / "admin_base.html").write_text('{% extends "django_authsignal_sms/base.html" %}')
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [str(tmp_path)]}]
+    start_pending(client, authsignal, "root", path="/admin/login/", next_url="/admin/")
+    assert not is_admin_look(client.get("/mfa/challenge/"))

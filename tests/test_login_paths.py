@@ -51,6 +51,7 @@ def test_track_gets_phone_ip_user_agent_device_names_and_redirect(client, user, 
             "username": "alice",
             "email": "alice@example.com",
             "redirectUrl": "http://testserver/mfa/challenge/",
+            "locale": "en",
         }
     ]
 
@@ -90,6 +91,7 @@ def test_the_pending_mark_holds_only_what_design_lists(client, user, authsignal)
         "sent_at",
         "resends",
         "failures",
+        "channel",
     }
 
 

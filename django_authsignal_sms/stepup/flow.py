@@ -13,6 +13,7 @@ from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest
+from django.utils.translation import gettext_noop
 
 from .. import claims, client, enrollment, redirects, signals, verdict
 from ..apps import AuthsignalSmsConfig
@@ -26,8 +27,8 @@ from .config import StepUp
 from .state import StepUpRecord, binding_of, is_fresh, read_pending, remember, remove_pending
 from .state import write_pending as save
 
-TOO_MANY_RESENDS = "Too many codes were sent. Please try again."
-TOO_MANY_FAILURES = "Too many wrong codes. Please try again."
+TOO_MANY_RESENDS = gettext_noop("Too many codes were sent. Please try again.")
+TOO_MANY_FAILURES = gettext_noop("Too many wrong codes. Please try again.")
 
 
 def guard(request: HttpRequest, step: StepUp, custom: dict[str, Any]) -> Outcome | None:

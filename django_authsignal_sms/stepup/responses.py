@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponseBase, HttpResponseRedirect, JsonResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from .. import api, redirects
 from ..conf import app_settings
@@ -18,7 +19,7 @@ from ..responses import problem_json
 from ..verdict import offers_whatsapp
 from .state import StepUpRecord
 
-SUBMIT_AGAIN = "Confirmed. Please submit the form again."
+SUBMIT_AGAIN = gettext_noop("Confirmed. Please submit the form again.")
 
 
 def respond(request: HttpRequest, outcome: Outcome, json: bool) -> HttpResponseBase:
@@ -26,7 +27,7 @@ def respond(request: HttpRequest, outcome: Outcome, json: bool) -> HttpResponseB
     if outcome.notice:
         add_notice(request, response, outcome.notice)
     elif outcome.kind == "stepped_up" and outcome.data.get("resubmit") and not json:
-        add_notice(request, response, _(SUBMIT_AGAIN))
+        add_notice(request, response, SUBMIT_AGAIN)
     return response
 
 

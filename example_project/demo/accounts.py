@@ -26,7 +26,12 @@ class DemoAccount:
 
 DEMO_ACCOUNTS = (
     DemoAccount("demo", "+15005550006", True, "a code by text message, then the protected page"),
-    DemoAccount("allow", "+15005550001", True, "signed in at once: Authsignal allows it"),
+    DemoAccount(
+        "allow",
+        "+15005550001",
+        True,
+        "signed in at once: Authsignal allows it; then a transfer over $1,000 asks for a code",
+    ),
     DemoAccount("block", "+15005550002", True, "refused: Authsignal blocks it"),
     DemoAccount("review", "+15005550003", True, "refused: held for review"),
     DemoAccount("newbie", "+15005550004", False, "first sign-in: number enrolled, then a code"),

@@ -10,7 +10,8 @@ from django.views.decorators.http import require_POST
 
 from django_authsignal_sms.stepup import step_up_required
 
-from .emulator_outbox import emulator_in_use, recent_messages
+from .emulator_outbox import emulator_in_use
+from .outbox_panel import panel
 from .transfers import (
     DRAFT_KEY,
     TransferForm,
@@ -76,7 +77,8 @@ def transfer_api(request: HttpRequest) -> HttpResponse:
 
 @xframe_options_sameorigin
 def outbox(request: HttpRequest) -> HttpResponse:
-    """Dev only: the codes the emulator 'sent', so the demo needs no phone."""
+    """Dev only: the codes the emulator 'sent', so the demo needs no phone (in an iframe on the
+    code page; ``?user=<id>`` or ``?user=all`` picks whose)."""
     if not (settings.DEBUG and emulator_in_use()):
         raise Http404
-    return render(request, "demo/outbox.html", {"messages": recent_messages()})
+    return render(request, "demo/outbox.html", {"panel": panel(request)})

@@ -63,14 +63,17 @@ PY
 }
 
 ensure_node_modules() {
-  if [ -f node_modules/@authsignal/browser/dist/index.min.js ]; then
+  # Every package.json dependency the tests load: a checkout whose node_modules predates one
+  # gets `npm ci` again.
+  if [ -f node_modules/@authsignal/browser/dist/index.min.js ] &&
+    [ -f node_modules/axe-core/axe.min.js ]; then
     return 0
   fi
   if ! command -v npm >/dev/null 2>&1; then
     echo "warning: npm not found; the browser SDK cannot be installed locally" >&2
     return 0
   fi
-  echo "==> npm ci (pinned @authsignal/browser)"
+  echo "==> npm ci (pinned @authsignal/browser and axe-core)"
   npm ci --no-audit --no-fund --loglevel=error
 }
 

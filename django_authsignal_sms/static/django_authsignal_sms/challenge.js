@@ -1,34 +1,48 @@
-/* django-authsignal-sms: the code page. Settings come from this script tag's data-* attributes;
-   no inline script, so a strict Content-Security-Policy works. One global name: none. */
+/* django-authsignal-sms: the code page. Settings come from this script tag's data-* attributes,
+   and every word it shows from the page's <template id="authsignal-sms-messages">, so the
+   template translates them; no inline script, so a strict Content-Security-Policy works.
+   One global name: none. */
 (function () {
   "use strict";
 
   var config = document.currentScript.dataset;
-  var MESSAGES = {
-    CODE_INVALID_OR_EXPIRED: "That code is not right, or it has expired. Try again, or send a new code.",
-    MAX_ATTEMPTS_EXCEEDED: "Too many wrong codes. Please sign in again.",
-    not_sent:
-      "The code could not be sent: the sign-in service gave an answer this page does not understand. " +
-      "(For the site's administrators: the client API URL must be the Authsignal base URL, /v1 included.)",
-    sdk_missing: "The sign-in check could not load. Check your connection and reload the page.",
-    expired: "This code page has expired. Please sign in again.",
-    too_many: "Too many codes were sent. Please sign in again.",
-    generic: "Something went wrong. Please try again.",
+  var codeLength = Number(config.codeLength) || 6;
+  var state = {
+    channel: config.channel === "whatsapp" ? "whatsapp" : "sms",
+    busy: false, // a send is under way
+    checking: false, // a code is being checked
+    waitUntil: 0, // when "Send a new code" may be used again (ms)
+    queued: null, // the channel to send on once the wait is over
+    timer: null,
   };
-  var channel = "sms";
   var client = null;
-  var timer = null;
 
   function el(name) {
     return document.getElementById("authsignal-sms-" + name);
   }
 
-  function say(text) {
-    el("status").textContent = text || "";
+  function text(key, values) {
+    var messages = el("messages");
+    var found = messages && messages.content.querySelector('[data-message="' + key + '"]');
+    var words = found ? found.textContent.trim() : key;
+    Object.keys(values || {}).forEach(function (name) {
+      words = words.split("{" + name + "}").join(values[name]);
+    });
+    return words;
   }
 
-  function fail(text) {
-    el("error").textContent = text || "";
+  function say(key, values) {
+    el("status").textContent = key ? text(key, values) : "";
+  }
+
+  // Nothing new to say: only that a switch waits for the countdown, if one does.
+  function sayNothingNew() {
+    say(state.queued ? "queued_" + state.queued : "");
+  }
+
+  function fail(key) {
+    el("error").textContent = key ? text(key) : "";
+    el("retry").hidden = true;
   }
 
   function csrfToken() {
@@ -36,21 +50,7 @@
     return field ? field.value : "";
   }
 
-  function cooldown(seconds) {
-    var button = el("resend");
-    var left = Math.max(0, seconds | 0);
-    clearInterval(timer);
-    var tick = function () {
-      button.disabled = left > 0;
-      button.textContent = left > 0 ? "Send a new code (" + left + "s)" : "Send a new code";
-      left -= 1;
-      if (left < 0) clearInterval(timer);
-    };
-    tick();
-    if (left >= 0) timer = setInterval(tick, 1000);
-  }
-
-  function postToServer(url, body) {
+  function postToServer(url, fields) {
     return fetch(url, {
       method: "POST",
       credentials: "same-origin",
@@ -59,14 +59,128 @@
         Accept: "application/json",
         "Content-Type": "application/x-www-form-urlencoded",
       },
-      body: body || "",
+      body: new URLSearchParams(fields || {}).toString(),
     }).then(function (response) {
       return response.json();
     });
   }
 
-  function sendWithSdk() {
-    return channel === "whatsapp" ? client.whatsapp.challenge() : client.sms.challenge();
+  // The channel: what the page says, which switch it offers, where the SDK sends and verifies.
+
+  function showChannel(channel) {
+    state.channel = channel;
+    document.querySelectorAll("#authsignal-sms-intro [data-shown-for]").forEach(function (part) {
+      part.hidden = part.dataset.shownFor !== channel;
+    });
+    document.querySelectorAll("[data-switch-to]").forEach(function (button) {
+      button.hidden = button.dataset.switchTo === channel;
+    });
+  }
+
+  function sdkFor(channel) {
+    return channel === "whatsapp" ? client.whatsapp : client.sms;
+  }
+
+  // The wait between two codes, with its countdown.
+
+  function secondsLeft() {
+    return Math.max(0, Math.ceil((state.waitUntil - Date.now()) / 1000));
+  }
+
+  function clock(seconds) {
+    var rest = seconds % 60;
+    return Math.floor(seconds / 60) + ":" + (rest < 10 ? "0" : "") + rest;
+  }
+
+  function wait(seconds) {
+    state.waitUntil = Date.now() + Math.max(0, Number(seconds) || 0) * 1000;
+    clearInterval(state.timer);
+    tick();
+    if (secondsLeft() > 0) state.timer = setInterval(tick, 250);
+  }
+
+  function tick() {
+    var left = secondsLeft();
+    el("wait").hidden = left === 0;
+    el("wait").textContent = left ? text("wait", { time: clock(left) }) : "";
+    updateButtons();
+    if (left > 0) return;
+    clearInterval(state.timer);
+    if (state.queued) {
+      var channel = state.queued;
+      state.queued = null;
+      ask(channel);
+    }
+  }
+
+  function updateButtons() {
+    var idle = !state.busy;
+    el("resend").disabled = !idle || secondsLeft() > 0;
+    document.querySelectorAll("[data-switch-to]").forEach(function (button) {
+      button.disabled = !idle || state.queued !== null;
+    });
+  }
+
+  function setBusy(busy) {
+    state.busy = busy;
+    updateButtons();
+  }
+
+  // Sending: the server says whether a code may go now (and records the channel), then the SDK
+  // asks Authsignal to send it.
+
+  function ask(channel, first) {
+    fail("");
+    if (!first && secondsLeft() > 0) {
+      queue(channel);
+      return;
+    }
+    setBusy(true);
+    var fields = { channel: channel };
+    if (first) fields.first = "1";
+    postToServer(config.resendUrl, fields).then(
+      function (answer) {
+        setBusy(false);
+        answered(channel, answer);
+      },
+      function () {
+        setBusy(false);
+        fail("generic");
+      }
+    );
+  }
+
+  function answered(channel, answer) {
+    if (answer.allowed) {
+      send(channel);
+    } else if (answer.ended) {
+      end(answer, "too_many_sent");
+    } else if (answer.reason === "already_sent") {
+      waitForTheCodeSent(answer.wait);
+    } else if (answer.reason === "cooldown") {
+      if (channel !== state.channel) state.queued = channel;
+      wait(answer.wait);
+      sayNothingNew();
+    } else if (answer.reason === "unknown_channel" || answer.reason === "whatsapp_not_offered") {
+      fail("generic");
+    } else {
+      fail("expired"); // nothing waits for a code any more (another tab finished, or expired)
+      if (answer.retryUrl) window.location.assign(answer.retryUrl);
+    }
+  }
+
+  function queue(channel) {
+    if (channel === state.channel) return;
+    state.queued = channel;
+    updateButtons();
+    sayNothingNew();
+  }
+
+  // The pending sign-in is over (expired, or a limit reached): say why, then go back.
+  function end(answer, tooMany) {
+    el("verify").disabled = true;
+    fail(answer.reason === "too_many" ? tooMany : "expired");
+    window.location.assign(answer.redirect);
   }
 
   // The browser SDK treats any reply without an "error" key as success: a gateway's answer to a
@@ -75,145 +189,161 @@
     return Boolean(result && result.data && result.data.challengeId);
   }
 
-  function send() {
-    fail("");
-    say("Sending your code…");
-    return sendWithSdk().then(function (result) {
-      if (result && result.error) {
-        say("");
-        fail(result.errorDescription || result.error);
-        cooldown(Number(config.resendCooldown));
-        return;
-      }
-      if (!wasSent(result)) {
-        say("");
-        fail(MESSAGES.not_sent);
-        if (window.console) window.console.error("authsignal-sms: challenge reply without challengeId", result);
-        cooldown(Number(config.resendCooldown));
-        return;
-      }
-      say(channel === "whatsapp" ? "We sent your code on WhatsApp." : "We sent your code by text message.");
-      cooldown(Number(config.resendCooldown));
-      el("code").focus();
-    }, function () {
-      say("");
-      fail(MESSAGES.generic);
-    });
+  function send(channel) {
+    showChannel(channel);
+    say("sending");
+    setBusy(true);
+    sdkFor(channel)
+      .challenge()
+      .then(
+        function (result) {
+          setBusy(false);
+          sayNothingNew();
+          if (result && result.error) {
+            fail("send_failed");
+            report("challenge error", result);
+          } else if (!wasSent(result)) {
+            fail("not_sent");
+            report("challenge reply without challengeId", result);
+          } else {
+            say(channel === "whatsapp" ? "sent_whatsapp" : "sent_sms");
+            el("code").focus();
+          }
+          wait(config.resendCooldown);
+        },
+        function (error) {
+          setBusy(false);
+          sayNothingNew();
+          fail("send_failed");
+          report("challenge failed", error);
+          wait(config.resendCooldown);
+        }
+      );
   }
 
-  function resend(newChannel) {
-    fail("");
-    postToServer(config.resendUrl).then(function (answer) {
-      if (answer.allowed) {
-        channel = newChannel || channel;
-        return send();
-      }
-      if (answer.ended) {
-        fail(answer.reason === "expired" ? MESSAGES.expired : MESSAGES.too_many);
-        window.location.assign(answer.redirect);
-      } else if (answer.reason === "cooldown") {
-        cooldown(answer.wait);
-      } else {
-        fail(MESSAGES.expired);
-      }
-    }, function () {
-      fail(MESSAGES.generic);
-    });
+  function report(what, detail) {
+    if (window.console) window.console.error("authsignal-sms: " + what, detail);
   }
 
-  function waitForTheCodeSent(wait) {
-    say("Enter the code we sent you, or send a new one.");
-    cooldown(wait);
+  function waitForTheCodeSent(seconds) {
+    say("waiting");
+    wait(seconds);
   }
 
-  // The automatic send is recorded by the server only now that the script runs: a page whose
-  // script never ran has not used it up, and a reload or a second tab does not send again.
-  function sendFirst() {
-    postToServer(config.resendUrl, "first=1").then(function (answer) {
-      if (answer.allowed) return send();
-      if (answer.ended) {
-        fail(answer.reason === "expired" ? MESSAGES.expired : MESSAGES.too_many);
-        window.location.assign(answer.redirect);
-      } else {
-        waitForTheCodeSent(answer.wait);
-      }
-    }, function () {
-      fail(MESSAGES.generic);
-    });
+  // Checking the code
+
+  function digitsOf(value) {
+    // Full-width digits (a Japanese keyboard) count; spaces, dashes and the rest do not.
+    return value
+      .replace(/[\uFF10-\uFF19]/g, function (digit) {
+        return String.fromCharCode(digit.charCodeAt(0) - 0xfee0);
+      })
+      .replace(/\D/g, "")
+      .slice(0, codeLength);
   }
 
-  function reportFailure() {
-    postToServer(config.failedUrl).then(function (answer) {
-      if (answer.ended) {
-        el("verify").disabled = true;
-        fail(answer.reason === "expired" ? MESSAGES.expired : MESSAGES.MAX_ATTEMPTS_EXCEEDED);
-        window.location.assign(answer.redirect);
-      }
-    }, function () {});
+  function typed() {
+    var field = el("code");
+    var digits = digitsOf(field.value);
+    if (field.value !== digits) field.value = digits;
+    if (digits.length === codeLength && !state.checking) verify();
   }
 
   function verify(event) {
-    event.preventDefault();
-    var code = el("code").value.replace(/\s+/g, "");
+    if (event) event.preventDefault();
+    if (state.checking) return;
+    var code = digitsOf(el("code").value);
     if (!code) {
-      fail("Enter the code from the message.");
+      fail("empty");
+      el("code").focus();
       return;
     }
     fail("");
-    say("Checking your code…");
+    say("checking");
     el("verify").disabled = true;
-    var sdk = channel === "whatsapp" ? client.whatsapp : client.sms;
-    sdk.verify({ code: code }).then(function (result) {
-      el("verify").disabled = false;
-      say("");
-      if (result && result.error) {
-        fail(result.errorDescription || result.error);
-      } else if (result && result.data && result.data.isVerified && result.data.token) {
-        say("Code accepted. Signing you in…");
-        el("verify").disabled = true;
-        var form = el("callback");
-        form.elements.token.value = result.data.token;
-        form.submit();
-      } else {
-        var reason = result && result.data && result.data.failureReason;
-        fail(MESSAGES[reason] || MESSAGES.CODE_INVALID_OR_EXPIRED);
-        el("code").select();
-        reportFailure();
-      }
-    }, function () {
-      el("verify").disabled = false;
-      say("");
-      fail(MESSAGES.generic);
+    state.checking = true;
+    sdkFor(state.channel)
+      .verify({ code: code })
+      .then(checked, function (error) {
+        report("verify failed", error);
+        retryable("verify_failed");
+      });
+  }
+
+  function checked(result) {
+    if (result && result.error) {
+      report("verify error", result);
+      retryable("verify_failed");
+    } else if (result && result.data && result.data.isVerified && result.data.token) {
+      say("accepted");
+      var form = el("callback");
+      form.elements.token.value = result.data.token;
+      form.submit();
+    } else {
+      var reason = result && result.data && result.data.failureReason;
+      retryable(reason === "MAX_ATTEMPTS_EXCEEDED" ? "too_many_wrong" : "wrong");
+      el("code").select();
+      reportFailure();
+    }
+  }
+
+  function retryable(key) {
+    state.checking = false;
+    el("verify").disabled = false;
+    sayNothingNew();
+    fail(key);
+  }
+
+  function reportFailure() {
+    postToServer(config.failedUrl).then(
+      function (answer) {
+        if (answer.ended) end(answer, "too_many_wrong");
+      },
+      function () {}
+    );
+  }
+
+  // Starting
+
+  function sdkMissing() {
+    fail("sdk_missing");
+    var retry = el("retry");
+    retry.hidden = false;
+    retry.addEventListener("click", function () {
+      window.location.reload();
     });
   }
 
   function start() {
+    document.documentElement.classList.add("authsignal-sms-started");
     if (!window.authsignal || !window.authsignal.Authsignal) {
-      fail(MESSAGES.sdk_missing);
+      sdkMissing();
       return;
     }
     client = new window.authsignal.Authsignal({
       tenantId: config.tenantId,
       baseUrl: config.baseUrl,
       onTokenExpired: function () {
-        fail(MESSAGES.expired);
+        fail("expired");
       },
     });
     client.setToken(config.token);
     el("code-form").addEventListener("submit", verify);
+    el("code").addEventListener("input", typed);
+    el("verify").disabled = false;
     el("resend").addEventListener("click", function () {
-      resend();
+      ask(state.channel);
     });
-    var whatsapp = el("whatsapp");
-    if (whatsapp) {
-      whatsapp.addEventListener("click", function () {
-        resend("whatsapp");
+    document.querySelectorAll("[data-switch-to]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        ask(button.dataset.switchTo);
       });
-    }
+    });
+    showChannel(state.channel);
     if (config.autoSend === "true") {
-      sendFirst();
+      ask(state.channel, true);
     } else {
-      waitForTheCodeSent(Number(config.resendWait));
+      waitForTheCodeSent(config.resendWait);
     }
   }
 
