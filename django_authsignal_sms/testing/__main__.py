@@ -100,6 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             variants=parse_assignments(args.variants),
             enabled=args.enable,
             on_message=message_printer(write),
+            on_refusal=write,
         )
     except (EmulatorDisabled, ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)

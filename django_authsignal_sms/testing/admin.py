@@ -81,6 +81,11 @@ def reset(emulator: EmulatorServer, request: Request) -> Reply:
     return Reply({"reset": True})
 
 
+def reset_limits(emulator: EmulatorServer, request: Request) -> Reply:
+    emulator.reset_limits()
+    return Reply({"limitsReset": True})
+
+
 def stats(emulator: EmulatorServer, request: Request) -> Reply:
     return Reply(emulator.stats())
 
@@ -112,6 +117,7 @@ ROUTES: tuple[RouteSpec, ...] = (
     ("admin_variants", "GET", "/_emulator/variants", "none", get_variants),
     ("admin_variants_put", "PUT", "/_emulator/variants", "none", put_variants),
     ("admin_reset", "POST", "/_emulator/reset", "none", reset),
+    ("admin_limits_reset", "DELETE", "/_emulator/limits", "none", reset_limits),
     ("admin_stats", "GET", "/_emulator/stats", "none", stats),
     ("admin_faults", "GET", "/_emulator/faults", "none", get_faults),
     ("admin_faults_set", "POST", "/_emulator/faults", "none", set_faults),

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 Handler: TypeAlias = "Callable[[EmulatorServer, Request], Reply]"
-Auth = Literal["basic", "bearer", "none"]
+Auth = Literal["basic", "bearer", "tenant_or_bearer", "none"]
 # name (for stats and faults), method, path template, auth, handler
 RouteSpec: TypeAlias = "tuple[str, str, str, Auth, Handler]"
 
@@ -171,7 +171,12 @@ def _authenticate(emulator: EmulatorServer, route: Route, header: str) -> Token 
         if scheme.lower() != "basic" or not _secret_matches(credentials, emulator.secret_key):
             raise unauthorized()
         return None
-    if route.auth == "bearer":
+    if route.auth == "tenant_or_bearer" and scheme.lower() == "basic":
+        # A client call without a token (a passkey sign-in): the browser SDK sends its tenant id.
+        if not _tenant_matches(credentials, emulator.tenant_id):
+            raise unauthorized()
+        return None
+    if route.auth in ("bearer", "tenant_or_bearer"):
         if scheme.lower() != "bearer" or not credentials.strip():
             raise unauthorized()
         token = emulator.store.resolve_token(credentials.strip())
@@ -179,6 +184,15 @@ def _authenticate(emulator: EmulatorServer, route: Route, header: str) -> Token 
             raise expired_token()
         return token
     return None
+
+
+def _tenant_matches(credentials: str, tenant_id: str) -> bool:
+    """``base64(urlencode(tenantId))`` from the browser SDK, or ``tenantId:`` from a REST client."""
+    try:
+        decoded = unquote(base64.b64decode(credentials.strip(), validate=True).decode("utf-8"))
+    except (binascii.Error, UnicodeDecodeError):
+        return False
+    return hmac.compare_digest(decoded.partition(":")[0].encode(), tenant_id.encode())
 
 
 def _secret_matches(credentials: str, secret_key: str) -> bool:

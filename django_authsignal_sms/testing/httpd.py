@@ -121,7 +121,11 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         super().__init__(address, EmulatorHandler)
 
     def server_bind(self) -> None:
-        # HTTPServer.server_bind would resolve a FQDN (a DNS lookup): not needed here.
+        # HTTPServer.server_bind would resolve a FQDN (a DNS lookup): not needed here. What
+        # TCPServer.server_bind does first is still needed: a port whose last connections the
+        # server closed first sits in TIME_WAIT, and a restart must be able to bind it.
+        if self.allow_reuse_address:
+            self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.socket.bind(self.server_address)
         self.server_address = self.socket.getsockname()
         self.server_name, self.server_port = str(self.server_address[0]), self.server_address[1]

@@ -13,7 +13,7 @@ from types import TracebackType
 from typing import Any
 
 from .admin import Fault, FaultSwitch
-from .clock import Clock
+from .clock import Clock, SlidingWindow
 from .dispatch import API_ROUTE_NAMES
 from .httpd import Listener, loopback
 from .server_api import E164
@@ -50,6 +50,7 @@ class EmulatorServer:
         variants: Mapping[str, str] | None = None,
         enabled: bool = False,
         on_message: Callable[[Message], None] | None = None,
+        on_refusal: Callable[[str], None] | None = None,
     ) -> None:
         if not enabled and os.environ.get(ENABLE_ENV) != "1":
             raise EmulatorDisabled(
@@ -71,6 +72,7 @@ class EmulatorServer:
         self.faults = FaultSwitch()
         self.counters = Counters()
         self.on_message = on_message
+        self.on_refusal = on_refusal
         self._listener = Listener(address, port, self)
         self.host = self._listener.url_host
         self.port: int = self._listener.port
@@ -215,6 +217,15 @@ class EmulatorServer:
             self.faults.set(None)
             self.counters = Counters()
 
+    def reset_limits(self) -> None:
+        """Empty every user's rate-limit windows (codes sent, codes checked, on every channel);
+        nothing else changes."""
+        with self.lock:
+            store = self.store
+            for name, window in list(vars(store).items()):
+                if isinstance(window, SlidingWindow):
+                    setattr(store, name, _emptied(window))
+
     def stats(self) -> dict[str, Any]:
         with self.lock:
             counters = self.counters
@@ -242,6 +253,15 @@ class EmulatorServer:
     def notify(self, message: Message) -> None:
         if self.on_message is not None:
             self.on_message(message)
+
+    def notify_refusal(self, explanation: str) -> None:
+        """A refused call, explained for the console (with how to get past it)."""
+        if self.on_refusal is not None:
+            self.on_refusal(f"[emulator] {explanation}")
+
+
+def _emptied(window: SlidingWindow) -> SlidingWindow:
+    return SlidingWindow(window.limit, window.seconds)
 
 
 def _to_rules(rules: RulesLike) -> Rules:

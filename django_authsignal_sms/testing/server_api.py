@@ -22,13 +22,20 @@ from .state import (
     not_found,
 )
 from .store import DEFAULT_SCOPES, Store
-from .tenant import is_valid, knows_device_after_track, track_decision
+from .tenant import (
+    after_approval,
+    is_valid,
+    knows_device_after_track,
+    remembers_approvals,
+    track_decision,
+)
 
 if TYPE_CHECKING:
     from .dispatch import RouteSpec
     from .server import EmulatorServer
 
 E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
 SERVER_METHODS = ("SMS", "EMAIL_OTP")
 
 
@@ -40,6 +47,7 @@ def track(emulator: EmulatorServer, request: Request) -> Reply:
     if not ACTION_CODE.fullmatch(code):
         raise invalid_request("The action code must match ^[a-zA-Z0-9_-]{1,64}$.")
     custom, device_id = request.mapping("custom") or {}, request.text("deviceId")
+    locale = request.text("locale")
     store = emulator.store
     user = store.user(user_id)
     user.phone_number = request.text("phoneNumber") or user.phone_number
@@ -53,7 +61,11 @@ def track(emulator: EmulatorServer, request: Request) -> Reply:
         decision = track_decision(
             emulator.rules, emulator.variants, code, user.identities(), signals, enrolled=enrolled
         )
-        action = store.create_action(key, decision, device_id)
+        if remembers_approvals(emulator.variants) and approved_since_last_track(
+            store, user_id, code
+        ):
+            decision = after_approval(decision, enrolled=enrolled)
+        action = store.create_action(key, decision, device_id, locale)
     if device_id is not None and knows_device_after_track(emulator.variants):
         store.remember_device(user_id, device_id)
     scopes = frozenset((request.text("scope") or "").split()) | DEFAULT_SCOPES
@@ -82,6 +94,22 @@ def update_action(emulator: EmulatorServer, request: Request) -> Reply:
         raise invalid_request(f"state must be one of {', '.join(ALL_STATES)}.")
     emulator.store.set_state(action, state)
     return Reply(_action_json(action))
+
+
+def approved_since_last_track(store: Store, user_id: str, code: str) -> bool:
+    """Whether a review of one of the user's actions of this code was approved (its state set
+    to REVIEW_SUCCEEDED) after their latest track of it: the next track is the one that follows
+    an approval. Actions are kept an hour after their last change, and so is this."""
+    store.sweep()
+    # The store's index of a user's actions, oldest first.
+    mine = [store.actions[key] for key in store._actions_of.get(user_id, ()) if key.action == code]
+    if not mine:
+        return False
+    latest_track = mine[-1].created_at
+    return any(
+        action.state == "REVIEW_SUCCEEDED" and action.state_updated_at > latest_track
+        for action in mine
+    )
 
 
 def validate(emulator: EmulatorServer, request: Request) -> Reply:
@@ -144,6 +172,13 @@ def phone_number(request: Request) -> str:
     return value
 
 
+def email_address(request: Request) -> str:
+    value = request.text("email")
+    if value is None or not EMAIL.fullmatch(value):
+        raise invalid_request("email must be an email address, like jane@example.com.")
+    return value
+
+
 def get_user(emulator: EmulatorServer, request: Request) -> Reply:
     return _user(emulator, request.params["userId"])
 
@@ -187,10 +222,7 @@ def enroll_authenticator(emulator: EmulatorServer, request: Request) -> Reply:
     if method == "SMS":
         authenticator = store.add_authenticator(user_id, method, phone_number=phone_number(request))
     else:
-        email = request.text("email")
-        if email is None or "@" not in email:
-            raise invalid_request("email is required for EMAIL_OTP.")
-        authenticator = store.add_authenticator(user_id, method, email=email)
+        authenticator = store.add_authenticator(user_id, method, email=email_address(request))
     store.verify_authenticator(authenticator, is_default=bool(request.flag("isDefault")))
     return Reply({"authenticator": authenticator.to_json()})
 

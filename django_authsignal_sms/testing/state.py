@@ -65,6 +65,34 @@ class User:
 
 
 @dataclass
+class PasskeyCredential:
+    """What a passkey's registration left: the public key its signatures are checked with."""
+
+    credential_id: str  # base64url, as the browser names it
+    public_key: bytes  # COSE
+    sign_count: int
+    aaguid: str
+    user_name: str
+    display_name: str
+    backed_up: bool = False
+    multi_device: bool = False
+    attachment: str | None = None  # "platform" or "cross-platform", as the browser said
+
+    def to_json(self, verified_at: str) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "credentialId": self.credential_id,
+            "name": self.display_name,
+            "aaguid": self.aaguid,
+            "credentialBackedUp": self.backed_up,
+            "credentialDeviceType": "multiDevice" if self.multi_device else "singleDevice",
+            "verifiedAt": verified_at,
+        }
+        if self.attachment is not None:
+            body["authenticatorAttachment"] = self.attachment
+        return body
+
+
+@dataclass
 class Authenticator:
     authenticator_id: str
     user_id: str
@@ -75,10 +103,16 @@ class Authenticator:
     verified_at: float | None = None
     last_verified_at: float | None = None
     is_default: bool = False
+    passkey: PasskeyCredential | None = None
 
     @property
     def verified(self) -> bool:
         return self.verified_at is not None
+
+    @property
+    def address(self) -> str | None:
+        """Where its codes go: the phone number, or the email address."""
+        return self.phone_number or self.email
 
     def to_json(self) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -94,7 +128,12 @@ class Authenticator:
             "phoneNumber": self.phone_number,
             "email": self.email,
         }
-        return body | {key: value for key, value in optional.items() if value is not None}
+        body |= {key: value for key, value in optional.items() if value is not None}
+        if self.passkey is not None and self.verified_at is not None:
+            body["username"] = self.passkey.user_name
+            body["displayName"] = self.passkey.display_name
+            body["webauthnCredential"] = self.passkey.to_json(iso(self.verified_at))
+        return body
 
 
 @dataclass(frozen=True)
@@ -113,6 +152,7 @@ class Action:
     rule_ids: tuple[str, ...]
     verification_method: str | None = None
     device_id: str | None = None  # the track's deviceId
+    locale: str | None = None  # the track's locale: the language of Authsignal's messages
 
 
 @dataclass(frozen=True)
@@ -135,6 +175,26 @@ class Challenge:
     authenticator_id: str | None = None
     failed_attempts: int = 0
     spent: bool = False
+    locale: str | None = None  # the action's
+
+
+@dataclass
+class Ceremony:
+    """A WebAuthn challenge handed out with passkey options, answered once by the browser.
+
+    `key` is the token's action; None for a sign-in without a token, which creates an action
+    with the code `action` for whoever the passkey belongs to.
+    """
+
+    challenge_id: str
+    kind: str  # "registration" or "authentication"
+    challenge: bytes
+    expires_at: float
+    key: ActionKey | None
+    action: str | None = None
+    user_name: str | None = None  # registration: the names the new passkey gets
+    display_name: str | None = None
+    spent: bool = False
 
 
 @dataclass(frozen=True)
@@ -147,6 +207,7 @@ class Message:
     challenge_id: str
     sent_at: float
     expires_at: float
+    locale: str | None = None  # the language Authsignal would write it in
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -160,6 +221,7 @@ class Message:
             "challengeId": self.challenge_id,
             "sentAt": iso(self.sent_at),
             "expiresAt": iso(self.expires_at),
+            "locale": self.locale,
         }
 
 
@@ -196,6 +258,15 @@ def unauthorized() -> ApiError:
 
 def expired_token() -> ApiError:
     return ApiError(401, "expired_token", "The token is unknown or has expired.")
+
+
+def add_scope_required() -> ApiError:
+    return ApiError(
+        403,
+        "unauthorized",
+        "The user already has an authenticator: adding another needs a token with the "
+        "add:authenticators scope (track with scope, or use the accessToken from a verify).",
+    )
 
 
 def invalid_request(description: str) -> ApiError:

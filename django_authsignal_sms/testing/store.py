@@ -1,5 +1,6 @@
-"""In-memory state: the store of users, authenticators, actions, tokens, challenges and the
-outbox, and the token minting it uses (the clock and rate limits are in ``clock``).
+"""In-memory state: the store of users, authenticators, actions, tokens, challenges (codes and
+passkey ceremonies) and the outbox, and the token minting it uses (the clock and rate limits are
+in ``clock``).
 
 Every lookup goes through an index keyed by what is looked up (authenticators by user, tokens by
 value, actions and challenges by key, the outbox by recipient, user and challenge), and what the
@@ -25,7 +26,7 @@ from typing import Any
 
 from .clock import Clock, SlidingWindow
 from .outbox import Outbox
-from .state import Action, ActionKey, Challenge, Decision, Message, Token
+from .state import Action, ActionKey, Authenticator, Ceremony, Challenge, Decision, Message, Token
 from .users import Directory
 
 TOKEN_TTL = 600.0
@@ -33,7 +34,13 @@ CODE_TTL = 600.0
 # An action is kept this long after it was last used (tracked, given a token, changed state); it
 # outlives every token issued for it (TOKEN_TTL is shorter), as validate reaches it through one.
 ACTION_RETENTION = 3600.0
-CHANNELS = ("SMS", "WHATSAPP")
+CHANNELS = ("SMS", "WHATSAPP", "EMAIL_OTP")
+# The method of the authenticator a channel's codes go to (a WhatsApp code goes to the SMS
+# authenticator's number), and the outbox's name for a channel when it is not the method's.
+CODE_AUTHENTICATORS = {"SMS": "SMS", "WHATSAPP": "SMS", "EMAIL_OTP": "EMAIL_OTP"}
+OUTBOX_CHANNELS = {"EMAIL_OTP": "EMAIL"}
+# A passkey challenge (WebAuthn options) can be answered this long.
+CEREMONY_TTL = 300.0
 MAX_FAILED_ATTEMPTS = 5
 DEFAULT_SCOPES = frozenset({"read:authenticators"})
 ACCESS_SCOPES = frozenset(
@@ -70,6 +77,10 @@ class Store(Directory):
         self.outbox = Outbox()
         self.sends = SlidingWindow(limit=6, seconds=600)
         self.verifies = SlidingWindow(limit=10, seconds=300)
+        # Email OTP has limits of its own (Authsignal docs: 12 sends per 10 minutes).
+        self.email_sends = SlidingWindow(limit=12, seconds=600)
+        self.email_verifies = SlidingWindow(limit=10, seconds=300)
+        self.ceremonies: dict[str, Ceremony] = {}
         # Indexes: a user's actions, an action's tokens.
         self._actions_of: dict[str, dict[ActionKey, None]] = {}
         self._tokens_of: dict[ActionKey, set[str]] = {}
@@ -78,6 +89,7 @@ class Store(Directory):
         self._due_actions: deque[tuple[float, ActionKey]] = deque()
         self._due_tokens: deque[tuple[float, str]] = deque()
         self._due_challenges: deque[tuple[float, tuple[ActionKey, str], Challenge]] = deque()
+        self._due_ceremonies: deque[tuple[float, str]] = deque()
 
     def delete_user(self, user_id: str) -> None:
         """The user, their authenticators, actions, tokens and codes (not the outbox)."""
@@ -93,11 +105,17 @@ class Store(Directory):
         return self.actions.get(key)
 
     def create_action(
-        self, key: ActionKey, decision: Decision, device_id: str | None = None
+        self,
+        key: ActionKey,
+        decision: Decision,
+        device_id: str | None = None,
+        locale: str | None = None,
     ) -> Action:
         self.sweep()
         now = self.clock.now()
-        action = Action(key, decision.state, now, now, decision.rule_ids, device_id=device_id)
+        action = Action(
+            key, decision.state, now, now, decision.rule_ids, device_id=device_id, locale=locale
+        )
         self.actions[key] = action
         self._actions_of.setdefault(key.user_id, {})[key] = None
         self._keep(key, now)
@@ -159,6 +177,51 @@ class Store(Directory):
         for channel in CHANNELS:
             self.challenges.pop((key, channel), None)
 
+    # Code channels: their limits and where their codes go
+
+    def send_window(self, channel: str) -> SlidingWindow:
+        return self.email_sends if channel == "EMAIL_OTP" else self.sends
+
+    def verify_window(self, channel: str) -> SlidingWindow:
+        return self.email_verifies if channel == "EMAIL_OTP" else self.verifies
+
+    def code_authenticator(self, user_id: str, channel: str) -> Authenticator | None:
+        """The verified authenticator this channel's codes go to, if the user has one."""
+        return self.authenticator_of(user_id, CODE_AUTHENTICATORS[channel])
+
+    # Passkey ceremonies
+
+    def open_ceremony(
+        self,
+        kind: str,
+        key: ActionKey | None,
+        *,
+        action: str | None = None,
+        user_name: str | None = None,
+        display_name: str | None = None,
+    ) -> Ceremony:
+        """A fresh WebAuthn challenge, to be answered within CEREMONY_TTL."""
+        self.sweep()
+        ceremony = Ceremony(
+            challenge_id=str(uuid.uuid4()),
+            kind=kind,
+            challenge=secrets.token_bytes(32),
+            expires_at=self.clock.now() + CEREMONY_TTL,
+            key=key,
+            action=action,
+            user_name=user_name,
+            display_name=display_name,
+        )
+        self.ceremonies[ceremony.challenge_id] = ceremony
+        self._due_ceremonies.append((ceremony.expires_at, ceremony.challenge_id))
+        return ceremony
+
+    def ceremony(self, challenge_id: str) -> Ceremony | None:
+        """The live (unexpired) ceremony with this id, spent or not."""
+        self.sweep()
+        self.examined += 1
+        return self.ceremonies.get(challenge_id)
+
     # Challenges and the outbox
 
     def open_challenge(
@@ -167,6 +230,7 @@ class Store(Directory):
         """Send a fresh code; it replaces (kills) the previous one for this action and channel."""
         self.sweep()
         now = self.clock.now()
+        action = self.actions.get(key)
         challenge = Challenge(
             challenge_id=str(uuid.uuid4()),
             key=key,
@@ -174,19 +238,21 @@ class Store(Directory):
             code=f"{secrets.randbelow(10**6):06d}",
             expires_at=now + CODE_TTL,
             authenticator_id=authenticator_id,
+            locale=action.locale if action else None,
         )
         self.challenges[(key, channel)] = challenge
         self._due_challenges.append((challenge.expires_at, (key, channel), challenge))
         message_id = str(uuid.uuid4())
         message = Message(
             message_id,
-            channel,
+            OUTBOX_CHANNELS.get(channel, channel),
             to,
             challenge.code,
             key,
             challenge.challenge_id,
             now,
             now + CODE_TTL,
+            locale=challenge.locale,
         )
         self.outbox.add(message)
         return challenge
@@ -217,13 +283,15 @@ class Store(Directory):
             _, where, challenge = self._due_challenges.popleft()
             if self.challenges.get(where) is challenge:
                 del self.challenges[where]
+        while self._due_ceremonies and self._due_ceremonies[0][0] <= now:
+            self.ceremonies.pop(self._due_ceremonies.popleft()[1], None)
         while self._due_actions and self._due_actions[0][0] <= now:
             key = self._due_actions.popleft()[1]
             if self._action_until.get(key, now + 1) <= now:
                 self._drop_action(key)
         self.outbox.expire(now)
-        self.sends.prune(now)
-        self.verifies.prune(now)
+        for window in (self.sends, self.verifies, self.email_sends, self.email_verifies):
+            window.prune(now)
 
     def sizes(self) -> dict[str, int]:
         """How many records of each kind are kept, indexes and expiry queues included."""
@@ -234,14 +302,19 @@ class Store(Directory):
             "devices": sum(len(devices) for devices in self._devices_of.values()),
             "actions": len(self.actions),
             "tokens": len(self.tokens),
-            "challenges": len(self.challenges),
+            "challenges": len(self.challenges) + len(self.ceremonies),
             "messages": len(self.outbox),
-            "rate_limit_keys": len(self.sends) + len(self.verifies),
+            "rate_limit_keys": len(self.sends)
+            + len(self.verifies)
+            + len(self.email_sends)
+            + len(self.email_verifies),
             "index_entries": sum(len(a) for a in self._authenticators_of.values())
             + sum(len(a) for a in self._actions_of.values())
             + sum(len(t) for t in self._tokens_of.values())
+            + len(self._passkeys)
             + sum(self.outbox.index_sizes().values()),
             "due_entries": len(self._due_actions)
             + len(self._due_tokens)
-            + len(self._due_challenges),
+            + len(self._due_challenges)
+            + len(self._due_ceremonies),
         }

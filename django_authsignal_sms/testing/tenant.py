@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .relying_party import RelyingParty
 from .risk import RiskRule, Signals, first_match, parse_rules
 from .state import Decision
 from .state import parse_track_state as _state
@@ -42,6 +43,7 @@ _KEYS = {
     "rules",
     "allowedVerificationMethods",
     "actionVerificationMethods",
+    "passkey",
 }
 _REMOVED = {
     "unenrolledState": "Authsignal never challenges a user without an authenticator (they get "
@@ -58,7 +60,7 @@ class Rules:
     `defaultState[action]`, then `fallbackState`. Users without a verified authenticator are
     not decided here: see `track_decision`.
     `allowedVerificationMethods` is the tenant's list; `actionVerificationMethods` overrides it
-    for the actions it names.
+    for the actions it names. `passkey` is the relying party passkeys are made for.
     """
 
     default_state: Mapping[str, str] = field(default_factory=dict)
@@ -67,6 +69,7 @@ class Rules:
     risk_rules: tuple[RiskRule, ...] = ()
     allowed_verification_methods: tuple[str, ...] = ("SMS",)
     action_verification_methods: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    passkey: RelyingParty = field(default_factory=RelyingParty)
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> Rules:
@@ -88,6 +91,7 @@ class Rules:
                 data.get("allowedVerificationMethods", ["SMS"]), "allowedVerificationMethods"
             ),
             action_verification_methods=_action_methods(data.get("actionVerificationMethods", {})),
+            passkey=RelyingParty.from_mapping(data.get("passkey", {})),
         )
 
     @classmethod
@@ -99,7 +103,9 @@ class Rules:
                 raise ValueError(f"{path} is not valid JSON: {error}") from error
 
     def to_mapping(self) -> dict[str, Any]:
+        """The JSON shape, normalized; `passkey` only when it is not the default."""
         users = {key: v if isinstance(v, str) else dict(v) for key, v in self.users.items()}
+        passkey = {} if self.passkey == RelyingParty() else {"passkey": self.passkey.to_mapping()}
         return {
             "defaultState": dict(self.default_state),
             "fallbackState": self.fallback_state,
@@ -110,6 +116,7 @@ class Rules:
                 action: list(methods)
                 for action, methods in self.action_verification_methods.items()
             },
+            **passkey,
         }
 
     def allowed_methods(self, action: str | None = None) -> tuple[str, ...]:
@@ -200,6 +207,12 @@ VARIANTS: dict[str, tuple[str, ...]] = {
     "unknown_path": ("missing_token", "not_found"),
     # When a user's device id stops being new: at its first track, or its first passed challenge.
     "known_device": ("after_track", "after_challenge"),
+    # A passkey that does not verify (unknown credential, wrong challenge, origin, signature...):
+    # 200 {"isVerified": false}, or a 400 invalid_credential error.
+    "passkey_failure": ("not_verified", "invalid_credential"),
+    # The user's next track of an action after a review of it was approved (update action to
+    # REVIEW_SUCCEEDED): judged by the rules as any other, or CHALLENGE_REQUIRED.
+    "after_review": ("reviews_again", "remembers"),
 }
 DEFAULT_VARIANTS: dict[str, str] = {name: values[0] for name, values in VARIANTS.items()}
 
@@ -265,6 +278,18 @@ def track_decision(
     return Decision("ALLOW", ())
 
 
+def remembers_approvals(variants: Mapping[str, str]) -> bool:
+    """Whether an approved review changes the user's next track of that action (else the rules
+    judge it as any other, and may hold it for review again)."""
+    return variants["after_review"] == "remembers"
+
+
+def after_approval(decision: Decision, *, enrolled: bool) -> Decision:
+    """The next track after a remembered approval: CHALLENGE_REQUIRED, but a user with no
+    authenticator is never challenged (Authsignal docs, FAQ)."""
+    return Decision("CHALLENGE_REQUIRED", ()) if enrolled else decision
+
+
 def knows_device_after_track(variants: Mapping[str, str]) -> bool:
     """Whether a track makes its device known (otherwise a passed challenge does, see store)."""
     return variants["known_device"] == "after_track"
@@ -291,3 +316,8 @@ def is_valid(state: str, variants: Mapping[str, str]) -> bool:
     if state == "ALLOW":
         return variants["allow_verified"] == "allow_valid"
     return state == "CHALLENGE_SUCCEEDED"
+
+
+def passkey_failure_is_error(variants: Mapping[str, str]) -> bool:
+    """Whether a passkey that does not verify gets an error reply (else `isVerified: false`)."""
+    return variants["passkey_failure"] == "invalid_credential"

@@ -6,18 +6,22 @@ from __future__ import annotations
 import uuid
 
 from .clock import Clock
-from .state import Authenticator, User
+from .state import Authenticator, PasskeyCredential, User
+
+# A user keeps one authenticator of each method, except passkeys: one per device they sign up on.
+MANY_PER_USER = ("PASSKEY",)
 
 
 class Directory:
-    """Users by id; authenticators by id and by user; known device ids by user. The store
-    builds on it."""
+    """Users by id; authenticators by id, by user and (passkeys) by credential id; known device
+    ids by user. The store builds on it."""
 
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
         self.users: dict[str, User] = {}
         self.authenticators: dict[str, Authenticator] = {}
         self._authenticators_of: dict[str, dict[str, Authenticator]] = {}
+        self._passkeys: dict[str, Authenticator] = {}
         self._devices_of: dict[str, set[str]] = {}
         # Records looked at by lookups (for tests of the emulator's own cost).
         self.examined = 0
@@ -40,8 +44,21 @@ class Directory:
         return [a for a in mine.values() if a.verified or not verified_only]
 
     def sms_authenticator(self, user_id: str) -> Authenticator | None:
-        found = [a for a in self.authenticators_of(user_id) if a.verification_method == "SMS"]
+        return self.authenticator_of(user_id, "SMS")
+
+    def authenticator_of(self, user_id: str, method: str) -> Authenticator | None:
+        """The user's verified authenticator of this method (the first, for passkeys)."""
+        found = [a for a in self.authenticators_of(user_id) if a.verification_method == method]
         return found[0] if found else None
+
+    def passkey(self, credential_id: str) -> Authenticator | None:
+        """The passkey authenticator with this credential id, whoever's it is."""
+        self.examined += 1
+        return self._passkeys.get(credential_id)
+
+    def may_add_authenticator(self, user_id: str, scopes: frozenset[str]) -> bool:
+        """The first authenticator needs no scope; any other needs add:authenticators."""
+        return not self.authenticators_of(user_id) or "add:authenticators" in scopes
 
     def knows_device(self, user_id: str, device_id: str | None) -> bool:
         """Whether this device id is known for the user; no device id is never known."""
@@ -60,6 +77,7 @@ class Directory:
         *,
         phone_number: str | None = None,
         email: str | None = None,
+        passkey: PasskeyCredential | None = None,
     ) -> Authenticator:
         """Add an unverified authenticator; `verify_authenticator` completes it."""
         authenticator = Authenticator(
@@ -69,8 +87,11 @@ class Directory:
             created_at=self.clock.now(),
             phone_number=phone_number,
             email=email,
+            passkey=passkey,
         )
         self.authenticators[authenticator.authenticator_id] = authenticator
+        if passkey is not None:
+            self._passkeys[passkey.credential_id] = authenticator
         mine = self._authenticators_of.setdefault(user_id, {})
         mine[authenticator.authenticator_id] = authenticator
         return authenticator
@@ -78,10 +99,12 @@ class Directory:
     def verify_authenticator(
         self, authenticator: Authenticator, *, is_default: bool = False
     ) -> None:
-        """Mark verified; it replaces the user's other authenticators of the same method."""
+        """Mark verified; it replaces the user's other authenticators of the same method (not
+        their other passkeys)."""
+        method = authenticator.verification_method
         for other in self.authenticators_of(authenticator.user_id, verified_only=False):
             if other is not authenticator and (
-                other.verification_method == authenticator.verification_method
+                other.verification_method == method and method not in MANY_PER_USER
             ):
                 self._drop_authenticator(other)
         now = self.clock.now()
@@ -92,9 +115,9 @@ class Directory:
                 other.is_default = False
         authenticator.is_default = is_default or not any(a.is_default for a in others)
         user = self.user(authenticator.user_id)
-        if authenticator.verification_method == "SMS":
+        if method == "SMS":
             user.phone_number, user.phone_number_verified = authenticator.phone_number, True
-        else:
+        elif method == "EMAIL_OTP":
             user.email, user.email_verified = authenticator.email, True
 
     def remove_authenticator(self, user_id: str, authenticator_id: str) -> bool:
@@ -107,6 +130,8 @@ class Directory:
 
     def _drop_authenticator(self, authenticator: Authenticator) -> None:
         del self.authenticators[authenticator.authenticator_id]
+        if authenticator.passkey is not None:
+            self._passkeys.pop(authenticator.passkey.credential_id, None)
         mine = self._authenticators_of[authenticator.user_id]
         del mine[authenticator.authenticator_id]
         if not mine:

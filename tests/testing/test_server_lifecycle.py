@@ -141,3 +141,18 @@ assert not outside, outside
 def test_the_emulator_is_stdlib_only():
     """Neither Django nor the app's runtime modules: only the plugin and the mixin import them."""
     subprocess.run([sys.executable, "-c", STDLIB_ONLY], check=True, timeout=60)
+
+
+def test_a_stopped_emulator_can_start_again_on_its_port_at_once():
+    """After the server closed a kept-alive connection first, its port is in TIME_WAIT: a new
+    emulator binds it all the same (SO_REUSEADDR), as scripts/demo's restart assumes."""
+    first = EmulatorServer(secret_key=SECRET, tenant_id="t", enabled=True).start()
+    port = first.port
+    with requests.Session() as http:
+        http.get(f"{first.url}/_emulator/variants", timeout=5)
+        first.stop()  # the server closes the kept-alive connection before the client does
+    second = EmulatorServer(port=port, secret_key=SECRET, tenant_id="t", enabled=True).start()
+    try:
+        assert requests.get(f"{second.url}/_emulator/variants", timeout=5).ok
+    finally:
+        second.stop()

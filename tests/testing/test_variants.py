@@ -31,6 +31,8 @@ DEFAULTS = {
     "review_challenge": "refused",
     "unknown_path": "missing_token",
     "known_device": "after_track",
+    "after_review": "reviews_again",
+    "passkey_failure": "not_verified",
 }
 
 # What each variant value does; a test below checks that every value of VARIANTS is here.
@@ -66,6 +68,14 @@ KNOWN_DEVICE = {  # value: (new again at a 2nd track, new after a passed challen
     "after_track": (False, False),
     "after_challenge": (True, False),
 }
+AFTER_REVIEW = {  # value: the state of the user's next track after an approved review
+    "reviews_again": "REVIEW_REQUIRED",
+    "remembers": "CHALLENGE_REQUIRED",
+}
+PASSKEY_FAILURE = {  # value: (status, errorCode or None for a 200 body) of a failed passkey
+    "not_verified": (200, None),
+    "invalid_credential": (400, "invalid_credential"),
+}
 EXPECTATIONS = {
     "unenrolled": UNENROLLED,
     "allow_verified": ALLOW_VERIFIED,
@@ -73,6 +83,8 @@ EXPECTATIONS = {
     "review_challenge": REVIEW_CHALLENGE,
     "unknown_path": UNKNOWN_PATH,
     "known_device": KNOWN_DEVICE,
+    "after_review": AFTER_REVIEW,
+    "passkey_failure": PASSKEY_FAILURE,
 }
 ALL_VALUES = [(name, value) for name, values in VARIANTS.items() for value in values]
 

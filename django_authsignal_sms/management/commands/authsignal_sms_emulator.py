@@ -20,7 +20,8 @@ from django_authsignal_sms.testing.tenant import parse_assignments
 
 class Command(BaseCommand):
     help = (
-        "Run a local Authsignal emulator until Ctrl-C; SMS codes are printed here. "
+        "Run a local Authsignal emulator until Ctrl-C; SMS codes, and calls refused over a "
+        "rate limit, are printed here. "
         f"Needs DEBUG = True and either --enable or {ENABLE_ENV}=1."
     )
 
@@ -66,6 +67,7 @@ class Command(BaseCommand):
                 variants=parse_assignments(options["variants"]),
                 enabled=True,
                 on_message=message_printer(self.say),
+                on_refusal=self.say,
             )
         except (ValueError, OSError) as error:
             raise CommandError(str(error)) from error
