@@ -26,3 +26,16 @@ class AuthsignalSmsConfig(AppConfig):
         # Production-only checks, like Django's own: run by ``manage.py check --deploy``.
         for check in app_checks.DEPLOY_CHECKS:
             checks.register(check, checks.Tags.security, deploy=True)
+        self._connect_admin_tools()
+
+    def _connect_admin_tools(self) -> None:
+        """The review queue records held sign-ins; the user admin gets its tools on request."""
+        from .conf import app_settings
+        from .reviews import record_held_review
+        from .signals import login_review
+
+        login_review.connect(record_held_review, dispatch_uid="django_authsignal_sms.reviews")
+        if app_settings.ADMIN_USER_TOOLS:
+            from .admin import add_sign_in_tools
+
+            add_sign_in_tools()

@@ -235,3 +235,91 @@ def _sms_authenticator(data: Any) -> SmsAuthenticator | None:
 def _optional_str(data: Mapping[str, Any], key: str) -> str | None:
     value = data.get(key)
     return value if isinstance(value, str) else None
+
+
+# The security page: the user's sign-in phones in full, and removing one.
+
+
+@dataclass(frozen=True)
+class SignInPhone:
+    """An SMS authenticator as the security page shows it (timestamps as Authsignal gives them:
+    ISO 8601, UTC; ``""`` when absent)."""
+
+    authenticator_id: str
+    phone_number: str
+    created_at: str
+    verified_at: str
+    last_verified_at: str
+
+    @property
+    def is_verified(self) -> bool:
+        return bool(self.verified_at or self.last_verified_at)
+
+
+def sign_in_phones(user_id: str) -> list[SignInPhone]:
+    """The user's SMS authenticators, with when each was added, verified and last used."""
+    _check_user_id(user_id)
+    data = _call(lambda sdk: sdk.get_authenticators(user_id), expect=list)
+    return [
+        SignInPhone(
+            authenticator_id=_optional_str(item, "user_authenticator_id") or "",
+            phone_number=_optional_str(item, "phone_number") or "",
+            created_at=_optional_str(item, "created_at") or "",
+            verified_at=_optional_str(item, "verified_at") or "",
+            last_verified_at=_optional_str(item, "last_verified_at") or "",
+        )
+        for item in data
+        if isinstance(item, dict) and item.get("verification_method") == "SMS"
+    ]
+
+
+def delete_authenticator(user_id: str, authenticator_id: str) -> None:
+    """Remove one of the user's authenticators (the SDK returns nothing on success)."""
+    _check_user_id(user_id)
+    if not authenticator_id or "/" in authenticator_id:
+        raise AuthsignalError(f"authenticator id {authenticator_id!r} cannot be sent")
+    _call(lambda sdk: sdk.delete_authenticator(user_id, authenticator_id), expect=type(None))
+
+
+# The admin tools (docs/admin-tools.md): a user's enrollment, and a held action's state.
+
+
+@dataclass(frozen=True)
+class UserEnrollment:
+    """What Authsignal says about a user: enrolled at all (any method), and with which methods."""
+
+    is_enrolled: bool
+    enrolled_methods: tuple[str, ...]
+
+
+def user_enrollment(user_id: str) -> UserEnrollment:
+    """``GET /users/{userId}``: an unknown user is not an error, just not enrolled."""
+    _check_user_id(user_id)
+    data = _call(lambda sdk: sdk.get_user(user_id))
+    if not isinstance(data.get("is_enrolled"), bool):
+        raise AuthsignalMalformedResponse("get user reply has no boolean isEnrolled")
+    return UserEnrollment(
+        is_enrolled=data["is_enrolled"],
+        enrolled_methods=_methods(data, "enrolled_verification_methods"),
+    )
+
+
+def action_state(user_id: str, action: str, idempotency_key: str) -> str:
+    """The state of one tracked action (``GET .../actions/{action}/{idempotencyKey}``)."""
+    _check_action_key(user_id, idempotency_key)
+    data = _call(lambda sdk: sdk.get_action(user_id, action, idempotency_key))
+    return _required_str(data, "state")
+
+
+def update_action_state(user_id: str, action: str, idempotency_key: str, state: str) -> str:
+    """Set a tracked action's state (``PATCH``, body ``{state}``); returns the state it has now."""
+    _check_action_key(user_id, idempotency_key)
+    body = {"state": state}
+    data = _call(lambda sdk: sdk.update_action(user_id, action, idempotency_key, body))
+    return _required_str(data, "state")
+
+
+def _check_action_key(user_id: str, idempotency_key: str) -> None:
+    _check_user_id(user_id)
+    if not idempotency_key or "/" in idempotency_key:
+        raise AuthsignalError(f"idempotency key {idempotency_key!r} cannot be sent to Authsignal")

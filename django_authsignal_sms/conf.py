@@ -36,6 +36,9 @@ DEFAULTS: dict[str, Any] = {
     "PHONE_NUMBER": "phone_number",
     "REQUIRE_ENROLLMENT": "all",
     "HELP_URL": None,
+    "SITE_NAME": None,  # the request's host name
+    "SUPPORT_CONTACT": None,
+    "SHOW_REFERENCE": True,
     "ON_REVIEW": "block",
     "FAIL_OPEN": False,
     "TIMEOUT": 5.0,
@@ -58,6 +61,14 @@ DEFAULTS: dict[str, Any] = {
     "MAX_PENDING_PER_USER": 5,
     "MAX_PENDING_PER_IP": 20,
     "PENDING_WINDOW": 900,
+    # The security page (docs/security-page.md).
+    "SECURITY_ACTION": "changeSignInPhone",
+    "SECURITY_STEP_UP_MAX_AGE": 180,
+    "SECURITY_ALLOW_REMOVE": False,
+    "PHONE_NUMBER_SETTER": None,  # sets the PHONE_NUMBER field and saves the user
+    # The admin tools and the review queue (docs/admin-tools.md).
+    "ADMIN_USER_TOOLS": False,
+    "REVIEW_APPROVAL_LIFETIME": 86400,
 }
 
 ON_REVIEW_CHOICES = ("block",)
@@ -133,6 +144,18 @@ class AppSettings:
     @property
     def HELP_URL(self) -> str:
         return str(_option("HELP_URL") or "")
+
+    @property
+    def SITE_NAME(self) -> str:
+        return str(_option("SITE_NAME") or "")
+
+    @property
+    def SUPPORT_CONTACT(self) -> str:
+        return str(_option("SUPPORT_CONTACT") or "")
+
+    @property
+    def SHOW_REFERENCE(self) -> bool:
+        return bool(_option("SHOW_REFERENCE"))
 
     @property
     def ON_REVIEW(self) -> str:
@@ -226,6 +249,30 @@ class AppSettings:
     @property
     def PENDING_WINDOW(self) -> int:
         return int(_option("PENDING_WINDOW"))
+
+    @property
+    def SECURITY_ACTION(self) -> str:
+        return str(_option("SECURITY_ACTION"))
+
+    @property
+    def SECURITY_STEP_UP_MAX_AGE(self) -> int:
+        return int(_option("SECURITY_STEP_UP_MAX_AGE"))
+
+    @property
+    def SECURITY_ALLOW_REMOVE(self) -> bool:
+        return bool(_option("SECURITY_ALLOW_REMOVE"))
+
+    @property
+    def PHONE_NUMBER_SETTER(self) -> str:
+        return str(_option("PHONE_NUMBER_SETTER") or "")
+
+    @property
+    def ADMIN_USER_TOOLS(self) -> bool:
+        return bool(_option("ADMIN_USER_TOOLS"))
+
+    @property
+    def REVIEW_APPROVAL_LIFETIME(self) -> int:
+        return int(_option("REVIEW_APPROVAL_LIFETIME"))
 
 
 app_settings = AppSettings()

@@ -19,8 +19,9 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.contrib.auth import login as django_login
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest
+from django.utils.translation import gettext_noop
 
-from . import budget, claims, client, enrollment, record, redirects, signals, verdict
+from . import budget, claims, client, enrollment, record, redirects, reviews, signals, verdict
 from .apps import AuthsignalSmsConfig
 from .attributes import client_ip, phone_number, sign_in_attributes
 from .client import SmsAuthenticator, TrackResult
@@ -34,9 +35,10 @@ FINALISING = "_authsignal_sms_finalising"
 # The record ``start`` made during this request, until the middleware stores it with ``next``.
 HELD = "_authsignal_sms_held"
 AUTH_SESSION_KEYS = (SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY)
-EXPIRED = "Your sign-in took too long to finish. Please sign in again."
-TOO_MANY_RESENDS = "Too many codes were sent. Please sign in again."
-TOO_MANY_FAILURES = "Too many wrong codes. Please sign in again."
+# Notices, translated when shown (notices.add_notice).
+EXPIRED = gettext_noop("Your sign-in took too long to finish. Please sign in again.")
+TOO_MANY_RESENDS = gettext_noop("Too many codes were sent. Please sign in again.")
+TOO_MANY_FAILURES = gettext_noop("Too many wrong codes. Please sign in again.")
 
 Kind = Literal[
     "verify",
@@ -124,8 +126,20 @@ def _decide(
     if state == "ALLOW" and enrolled is None:
         return
     if state == "REVIEW_REQUIRED":
+        try:
+            # Staff approved a review of this user: the sign-in goes on to the code (reviews.py).
+            if reviews.let_through(request, user, result):
+                state = "CHALLENGE_REQUIRED"
+        except AuthsignalError as error:
+            # Never FAIL_OPEN here: Authsignal has answered, and asked for a review.
+            report_error(request, error, user_id=str(user.pk), user=user)
+            _refuse(request, record.ERROR)
+            return
+    if state == "REVIEW_REQUIRED":
         _refuse(request, record.REVIEW)
-        signals.login_review.send(AuthsignalSmsConfig, request=request, user=user)
+        signals.login_review.send(
+            AuthsignalSmsConfig, request=request, user=user, idempotency_key=result.idempotency_key
+        )
     elif state not in ("ALLOW", "CHALLENGE_REQUIRED"):
         _refuse(request, record.BLOCKED)
         signals.login_blocked.send(AuthsignalSmsConfig, request=request, user=user, state=state)
@@ -333,7 +347,11 @@ def code_page_of(current: PendingRecord, send_now: bool) -> Outcome:
 def counted_send(
     request: HttpRequest, current: PendingRecord, first: bool, ledger: Ledger
 ) -> Outcome:
-    """The page's automatic send (once: a reload or a second tab waits), or another one."""
+    """The page's automatic send (once: a reload or a second tab waits), or another one, on
+    the channel the page asks for (``channel`` in the POST; else the one last used)."""
+    channel = request.POST.get("channel", current.channel)
+    if channel not in channels_of(current):
+        return _refused_channel(channel, current)
     wait = _cooldown_left(current)
     if first and current.sent_at is not None:
         data = {"allowed": False, "reason": "already_sent", "wait": wait}
@@ -347,8 +365,26 @@ def counted_send(
     if not first:
         current.resends += 1
     current.sent_at = time.time()
+    current.channel = channel
     ledger.save(request, current)
     return Outcome("resend", data={"allowed": True, "cooldown": app_settings.RESEND_COOLDOWN})
+
+
+def channels_of(current: PendingRecord) -> tuple[str, ...]:
+    """Where a code may go: by text message, and on WhatsApp when it is offered."""
+    return ("sms", "whatsapp") if verdict.offers_whatsapp(current) else ("sms",)
+
+
+def _refused_channel(channel: str, current: PendingRecord) -> Outcome:
+    offered = channels_of(current)
+    reason = "whatsapp_not_offered" if channel == "whatsapp" else "unknown_channel"
+    data = {
+        "allowed": False,
+        "reason": reason,
+        "detail": f"channel must be one of: {', '.join(offered)}.",
+        "channels": list(offered),
+    }
+    return Outcome("resend", status=400, data=data)
 
 
 def counted_failure(request: HttpRequest, current: PendingRecord, ledger: Ledger) -> Outcome:

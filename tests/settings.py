@@ -28,11 +28,15 @@ INSTALLED_APPS = [
     "django_authsignal_sms",
     "demo",
     "tests",
+    # Adds the app's sign-in tools to the demo's user admin, as a site's own code would.
+    "tests.admin_tools",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language of the pages and of the track's `locale`: from Accept-Language (i18n tests).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -51,6 +51,17 @@ WRONG_VALUES = [
     ("MAX_PENDING_PER_USER", "5", "E005"),
     ("MAX_PENDING_PER_IP", -1, "E005"),
     ("PENDING_WINDOW", 0, "E005"),
+    ("SITE_NAME", "", "E005"),
+    ("SUPPORT_CONTACT", 5, "E005"),
+    ("SUPPORT_CONTACT", "https://", "E016"),
+    ("SHOW_REFERENCE", "yes", "E005"),
+    ("SECURITY_ACTION", "", "E005"),
+    ("SECURITY_STEP_UP_MAX_AGE", 0, "E005"),
+    ("SECURITY_ALLOW_REMOVE", "yes", "E005"),
+    ("PHONE_NUMBER_SETTER", 5, "E005"),
+    ("PHONE_NUMBER_SETTER", "tests.account.hooks.nothing_here", "E015"),
+    ("ADMIN_USER_TOOLS", "yes", "E005"),
+    ("REVIEW_APPROVAL_LIFETIME", 0, "E005"),
 ]
 
 UNKNOWN_KEYS = [

@@ -18,6 +18,7 @@ from django.core.checks import CheckMessage
 from .credentials import check_credentials
 from .options import check_fail_open, check_options
 from .other_logins import check_drf_basic_auth, check_remote_user
+from .phone_setter import check_phone_setter
 from .production import (
     check_api_version_path,
     check_disabled_in_production,
@@ -26,6 +27,7 @@ from .production import (
 )
 from .sdk import check_browser_sdk_over_http, check_browser_sdk_url
 from .storage import check_cache, check_cache_shared, check_session_backend
+from .support import check_support_contact
 from .users import check_enrollment_policy, check_phone_attribute, check_phone_source
 from .wiring import check_app_order, check_middleware, check_urls
 
@@ -46,6 +48,8 @@ ALL_CHECKS: list[Check] = [
     check_drf_basic_auth,
     check_remote_user,
     check_cache,
+    check_support_contact,
+    check_phone_setter,
 ]
 # Registered with deploy=True: run by ``manage.py check --deploy`` only.
 DEPLOY_CHECKS: list[Check] = [

@@ -19,12 +19,27 @@ POSITIVE_NUMBERS = (
     "MAX_RESENDS",
     "MAX_FAILED_VERIFICATIONS",
     "PENDING_WINDOW",
+    "SECURITY_STEP_UP_MAX_AGE",
+    "REVIEW_APPROVAL_LIFETIME",
 )
 # 0 turns the pending-login budgets off.
 NON_NEGATIVE_NUMBERS = ("RESEND_COOLDOWN", "MAX_PENDING_PER_USER", "MAX_PENDING_PER_IP")
 STRING_LISTS = ("EXEMPT_URLS", "EXEMPT_URL_NAMES", "LOGOUT_URL_NAMES")
-BOOLEANS = ("ENABLED", "FAIL_OPEN", "WHATSAPP", "ALLOW_LOGIN_WITHOUT_REQUEST")
-NON_EMPTY_STRINGS = ("ACTION", "PHONE_NUMBER", "DEVICE_ID_COOKIE", "CACHE_ALIAS")
+BOOLEANS = (
+    "ENABLED",
+    "FAIL_OPEN",
+    "WHATSAPP",
+    "ALLOW_LOGIN_WITHOUT_REQUEST",
+    "SECURITY_ALLOW_REMOVE",
+    "ADMIN_USER_TOOLS",
+)
+NON_EMPTY_STRINGS = (
+    "ACTION",
+    "PHONE_NUMBER",
+    "DEVICE_ID_COOKIE",
+    "CACHE_ALIAS",
+    "SECURITY_ACTION",
+)
 
 
 def check_options(**kwargs: Any) -> list[CheckMessage]:
@@ -114,6 +129,15 @@ RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
     **dict.fromkeys(BOOLEANS, (_is_bool, "must be True or False")),
     **dict.fromkeys(NON_EMPTY_STRINGS, (_is_non_empty_string, "must be a non-empty string")),
     "HELP_URL": (_optional(_is_string), "must be a URL string or None"),
+    "SITE_NAME": (
+        _optional(_is_non_empty_string),
+        "must be a non-empty string, or None for the host name of the request",
+    ),
+    "SUPPORT_CONTACT": (
+        _optional(_is_non_empty_string),
+        "must be an email address, a URL or a short text, or None",
+    ),
+    "SHOW_REFERENCE": (_is_bool, "must be True or False"),
     "CLIENT_IP_HEADER": (_optional(_is_string), "must be a string or None"),
     "BROWSER_SDK_URL": (
         _optional(_is_non_empty_string),
@@ -121,6 +145,10 @@ RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
     ),
     "BROWSER_SDK_INTEGRITY": (_is_string, "must be a string ('' for none)"),
     "CLIENT_API_URL": (_optional(_is_http_url_string), "must be an http(s) URL or None"),
+    "PHONE_NUMBER_SETTER": (
+        _optional(_is_non_empty_string),
+        "must be the dotted path of a callable f(user, phone_number), or None",
+    ),
 }
 
 
