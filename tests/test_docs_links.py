@@ -11,6 +11,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 REPOSITORY = "https://github.com/django-authsignal-sms/django-authsignal-sms/blob/main/"
+# Images: GitHub and PyPI show raw files, not the blob pages.
+RAW_FILES = "https://raw.githubusercontent.com/django-authsignal-sms/django-authsignal-sms/main/"
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 DOCS = sorted(ROOT.glob("docs/*.md"))
 
@@ -25,14 +27,22 @@ def test_the_readme_links_are_absolute():
 
 
 def test_the_readmes_links_into_this_repository_name_files_that_exist():
-    ours = [link for link in links(ROOT / "README.md") if link.startswith(REPOSITORY)]
-    assert ours, "the README links to its docs"
-    missing = [link for link in ours if not (ROOT / link.removeprefix(REPOSITORY)).exists()]
+    readme = links(ROOT / "README.md")
+    ours = {
+        link: link.removeprefix(prefix)
+        for prefix in (REPOSITORY, RAW_FILES)
+        for link in readme
+        if link.startswith(prefix)
+    }
+    assert any(link.startswith(RAW_FILES) for link in ours), "the README shows the screenshots"
+    missing = [link for link, path in ours.items() if not (ROOT / path).is_file()]
     assert missing == []
 
 
 def test_the_readme_stays_short():
-    assert len((ROOT / "README.md").read_bytes()) <= 10_000
+    # The install, the setup, the flow and one short section per feature (step-up, the pages,
+    # the security page, the admin tools, the methods); everything else is in docs/.
+    assert len((ROOT / "README.md").read_bytes()) <= 15_000
 
 
 @pytest.mark.parametrize("document", DOCS, ids=lambda path: path.name)
