@@ -70,7 +70,8 @@ class ChallengeView(View):
 
 
 class Steps(Protocol):
-    """What the page's POST endpoints call: ``flow`` (a login) or ``stepup.flow`` (a step-up)."""
+    """What the page's POST endpoints call: ``flow`` (a login), ``stepup.flow`` (a step-up) or
+    ``security.change`` (a new sign-in phone)."""
 
     def count_resend(self, request: HttpRequest, first: bool = False) -> Outcome: ...
 
@@ -79,15 +80,25 @@ class Steps(Protocol):
     def cancel(self, request: HttpRequest) -> Outcome: ...
 
 
+class SignedInSteps(Steps, Protocol):
+    """The machine of a signed-in user's code page (``stepup.flow``, ``security.change``): the
+    token alone completes it; where the user goes next is its record's."""
+
+    def complete(self, request: HttpRequest, token: str) -> Outcome: ...
+
+
 @method_decorator([never_cache, csrf_protect], name="dispatch")
 class PendingPostView(View):
     """A POST endpoint of a pending sign-in (or step-up): CSRF-checked, never cached, JSON by
-    default; ``responder`` turns the outcome into the response."""
+    default; ``responder`` turns the outcome into the response.
+
+    The login's endpoints are these classes as they are; another machine's are the same classes
+    given its ``steps`` and ``responder`` (``ResendView.as_view(steps=..., responder=...)``)."""
 
     http_method_names = ["post"]
     answers_json = True
     responder = staticmethod(respond)
-    # The machine the endpoint drives: the pending login's, or (stepup.views) the step-up's.
+    # The machine the endpoint drives: the pending login's, or another's (see above).
     steps: Steps = flow
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
@@ -107,6 +118,16 @@ class CallbackView(PendingPostView):
     def outcome(self, request: HttpRequest) -> Outcome:
         token, next_url = posted(request)
         return flow.complete(request, token, next_url)
+
+
+class SignedInCallbackView(CallbackView):
+    """The callback of a signed-in user's code page: completes ``steps`` with the token."""
+
+    steps: SignedInSteps
+
+    def outcome(self, request: HttpRequest) -> Outcome:
+        token, _next = posted(request)
+        return self.steps.complete(request, token)
 
 
 class ResendView(PendingPostView):

@@ -26,7 +26,6 @@ from django.utils.translation import gettext, gettext_noop
 
 from .. import claims, client, redirects, signals, verdict
 from ..apps import AuthsignalSmsConfig
-from ..attributes import sign_in_attributes
 from ..client import SignInPhone, TrackResult
 from ..conf import app_settings
 from ..exceptions import AuthsignalApiError, AuthsignalError, AuthsignalMalformedResponse
@@ -80,14 +79,10 @@ def start(request: HttpRequest, new_phone: str) -> Outcome:
 
 
 def _track(request: HttpRequest, user: Any) -> TrackResult:
-    attributes = sign_in_attributes(request, user)
     # Authsignal's user record keeps the number on file until the change completes.
-    attributes.update(phoneNumber=None, redirectUrl=None, scope=SCOPE)
-    attributes["custom"] = {"operation": "new_number"}
-    action = app_settings.SECURITY_ACTION
-    result = client.track_action(str(user.pk), action, attributes)
-    log_event("sign_in_phone_tracked", user_id=user.pk, action=action, state=result.state)
-    return result
+    return current_number.track(
+        request, user, "new_number", "sign_in_phone_tracked", phoneNumber=None, scope=SCOPE
+    )
 
 
 def _refusal_of(result: TrackResult) -> str:

@@ -67,7 +67,7 @@ def demand(request: HttpRequest, operation: str, back: str) -> Outcome | None:
         current = _current_phone(str(user.pk))
         if current is None:
             return refused(request, user, "step_up_unavailable", security_page_url())
-        result = _track(request, user, operation)
+        result = track(request, user, operation, "step_up_tracked")
     except AuthsignalError as error:
         report_error(request, error, user_id=str(user.pk), user=user)
         return Outcome("refused", "step_up_error", 503, security_page_url())
@@ -99,13 +99,16 @@ def _current_phone(user_id: str) -> SignInPhone | None:
     return phones[0] if phones else None
 
 
-def _track(request: HttpRequest, user: Any, operation: str) -> TrackResult:
-    attributes = sign_in_attributes(request, user)
-    attributes["redirectUrl"] = None
-    attributes["custom"] = {"operation": operation}
+def track(
+    request: HttpRequest, user: Any, operation: str, event: str, **attributes: Any
+) -> TrackResult:
+    """Track ``SECURITY_ACTION`` for ``operation`` (the step-up's, or the change's own), logged
+    as ``event``; ``attributes`` are added to the sign-in's (``None`` drops one)."""
+    body = {**sign_in_attributes(request, user), "redirectUrl": None, **attributes}
+    body["custom"] = {"operation": operation}
     action = app_settings.SECURITY_ACTION
-    result = client.track_action(str(user.pk), action, attributes)
-    log_event("step_up_tracked", user_id=user.pk, action=action, state=result.state)
+    result = client.track_action(str(user.pk), action, body)
+    log_event(event, user_id=user.pk, action=action, state=result.state)
     return result
 
 

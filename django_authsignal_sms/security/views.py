@@ -17,13 +17,12 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
-from django.views.decorators.debug import sensitive_post_parameters
 
 from .. import api, redirects
 from ..flow import Outcome
 from ..look import page_look
 from ..stepup.responses import respond
-from ..views import CancelView, ChallengeView, FailedView, PendingPostView, ResendView, posted
+from ..views import CancelView, ChallengeView, FailedView, ResendView, SignedInCallbackView
 from . import change, current_number, removal
 from .forms import NewNumberForm
 from .overview import overview
@@ -127,35 +126,6 @@ class NewNumberCodePage(ChallengeView):
         }
 
 
-class NewNumberPostView(PendingPostView):
-    """The login's POST endpoint, driving the change and answering with the step-up's
-    responses (a redirect or a page, JSON for the page's script)."""
-
-    responder = staticmethod(respond)
-    steps = change
-
-
-@method_decorator(sensitive_post_parameters("token"), name="dispatch")
-class NewNumberCallbackView(NewNumberPostView):
-    answers_json = False
-
-    def outcome(self, request: HttpRequest) -> Outcome:
-        token, _next = posted(request)
-        return change.complete(request, token)
-
-
-class NewNumberResendView(NewNumberPostView, ResendView):
-    pass
-
-
-class NewNumberFailedView(NewNumberPostView, FailedView):
-    pass
-
-
-class NewNumberCancelView(NewNumberPostView, CancelView):
-    pass
-
-
 def _urls() -> dict[str, str]:
     return {
         "security_url": current_number.security_page_url(),
@@ -168,7 +138,7 @@ page = SecurityPageView.as_view()
 change_number = ChangeNumberView.as_view()
 remove_number = RemoveNumberView.as_view()
 verify = NewNumberCodePage.as_view()
-callback = NewNumberCallbackView.as_view()
-resend = NewNumberResendView.as_view()
-failed = NewNumberFailedView.as_view()
-cancel = NewNumberCancelView.as_view()
+callback = SignedInCallbackView.as_view(steps=change, responder=respond)
+resend = ResendView.as_view(steps=change, responder=respond)
+failed = FailedView.as_view(steps=change, responder=respond)
+cancel = CancelView.as_view(steps=change, responder=respond)

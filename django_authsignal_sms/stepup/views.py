@@ -5,12 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
-from django.views.decorators.debug import sensitive_post_parameters
 
 from ..flow import Outcome
-from ..views import CancelView, ChallengeView, FailedView, PendingPostView, ResendView, posted
+from ..views import CancelView, ChallengeView, FailedView, ResendView, SignedInCallbackView
 from . import flow
 from .responses import respond
 from .state import StepUpRecord
@@ -34,36 +32,8 @@ class StepUpChallengeView(ChallengeView):
         }
 
 
-class StepUpPostView(PendingPostView):
-    """The login's POST endpoint, driving the step-up and answering with its responses."""
-
-    responder = staticmethod(respond)
-    steps = flow
-
-
-@method_decorator(sensitive_post_parameters("token"), name="dispatch")
-class StepUpCallbackView(StepUpPostView):
-    answers_json = False
-
-    def outcome(self, request: HttpRequest) -> Outcome:
-        token, _next = posted(request)
-        return flow.complete(request, token)
-
-
-class StepUpResendView(StepUpPostView, ResendView):
-    pass
-
-
-class StepUpFailedView(StepUpPostView, FailedView):
-    pass
-
-
-class StepUpCancelView(StepUpPostView, CancelView):
-    pass
-
-
 challenge = StepUpChallengeView.as_view()
-callback = StepUpCallbackView.as_view()
-resend = StepUpResendView.as_view()
-failed = StepUpFailedView.as_view()
-cancel = StepUpCancelView.as_view()
+callback = SignedInCallbackView.as_view(steps=flow, responder=respond)
+resend = ResendView.as_view(steps=flow, responder=respond)
+failed = FailedView.as_view(steps=flow, responder=respond)
+cancel = CancelView.as_view(steps=flow, responder=respond)

@@ -48,7 +48,7 @@ def test_every_message_of_the_script_is_in_the_template_and_no_other(code_page):
 
 def test_the_script_has_no_words_of_its_own():
     source = re.sub(r"/\*.*?\*/|//[^\n]*", "", SCRIPT.read_text(), flags=re.S)
-    source = re.sub(r'console\.error\("[^"]*"', "console.error(", source)  # for developers
+    source = re.sub(r'report\("[^"]*"', "report(", source)  # the console's, for developers
     literals = set(re.findall(r'"([^"]*)"', source)) - {"use strict"}
     words = [
         literal
@@ -56,6 +56,18 @@ def test_the_script_has_no_words_of_its_own():
         if re.search(r"[A-Za-z]{2,} [A-Za-z]", literal) and not literal.startswith(("#", "["))
     ]
     assert words == []
+
+
+def test_the_code_is_never_submitted_without_the_script(code_page):
+    """As on the sign-in code page: no name on the field, and Verify disabled until the script
+    starts, so without the script (or the SDK) neither Verify nor Enter posts the form."""
+    form = re.search(r'<form id="authsignal-sms-code-form"[^>]*>(.*?)</form>', code_page, re.S)
+    assert form and 'method="post"' in form.group(0)
+    field = re.search(r'<input id="authsignal-sms-code"[^>]*>', form.group(1)).group(0)
+    assert " name=" not in field
+    assert re.search(
+        r'<button type="submit" id="authsignal-sms-verify"[^>]*\bdisabled\b', code_page
+    )
 
 
 def test_no_page_has_an_inline_script(alice, live, code_page):

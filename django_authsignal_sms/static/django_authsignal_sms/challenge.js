@@ -1,39 +1,27 @@
-/* django-authsignal-sms: the code page. Settings come from this script tag's data-* attributes,
-   and every word it shows from the page's <template id="authsignal-sms-messages">, so the
-   template translates them; no inline script, so a strict Content-Security-Policy works.
+/* django-authsignal-sms: the code page. Runs after code-page.js (window.authsignalSms: the
+   helpers and settings both code pages share); its own setting, the channel, comes from this
+   script tag's data-channel, and every word it shows from the page's
+   <template id="authsignal-sms-messages">, so the template translates them; no inline script, so
+   a strict Content-Security-Policy works.
    One global name: none. */
 (function () {
   "use strict";
 
-  var config = document.currentScript.dataset;
+  var page = window.authsignalSms;
+  var config = page.settings;
   var codeLength = Number(config.codeLength) || 6;
+  var el = page.el;
+  var text = page.text;
+  var say = page.say;
+  var report = page.report;
   var state = {
-    channel: config.channel === "whatsapp" ? "whatsapp" : "sms",
+    channel: document.currentScript.dataset.channel === "whatsapp" ? "whatsapp" : "sms",
     busy: false, // a send is under way
     checking: false, // a code is being checked
-    waitUntil: 0, // when "Send a new code" may be used again (ms)
     queued: null, // the channel to send on once the wait is over
-    timer: null,
   };
+  var cooldown = page.countdown(tick); // the wait before "Send a new code" may be used again
   var client = null;
-
-  function el(name) {
-    return document.getElementById("authsignal-sms-" + name);
-  }
-
-  function text(key, values) {
-    var messages = el("messages");
-    var found = messages && messages.content.querySelector('[data-message="' + key + '"]');
-    var words = found ? found.textContent.trim() : key;
-    Object.keys(values || {}).forEach(function (name) {
-      words = words.split("{" + name + "}").join(values[name]);
-    });
-    return words;
-  }
-
-  function say(key, values) {
-    el("status").textContent = key ? text(key, values) : "";
-  }
 
   // Nothing new to say: only that a switch waits for the countdown, if one does.
   function sayNothingNew() {
@@ -41,28 +29,8 @@
   }
 
   function fail(key) {
-    el("error").textContent = key ? text(key) : "";
+    page.showError(key);
     el("retry").hidden = true;
-  }
-
-  function csrfToken() {
-    var field = document.querySelector("#authsignal-sms-callback [name=csrfmiddlewaretoken]");
-    return field ? field.value : "";
-  }
-
-  function postToServer(url, fields) {
-    return fetch(url, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: {
-        "X-CSRFToken": csrfToken(),
-        Accept: "application/json",
-        "Content-Type": "application/x-www-form-urlencoded",
-      },
-      body: new URLSearchParams(fields || {}).toString(),
-    }).then(function (response) {
-      return response.json();
-    });
   }
 
   // The channel: what the page says, which switch it offers, where the SDK sends and verifies.
@@ -83,30 +51,16 @@
 
   // The wait between two codes, with its countdown.
 
-  function secondsLeft() {
-    return Math.max(0, Math.ceil((state.waitUntil - Date.now()) / 1000));
-  }
-
   function clock(seconds) {
     var rest = seconds % 60;
     return Math.floor(seconds / 60) + ":" + (rest < 10 ? "0" : "") + rest;
   }
 
-  function wait(seconds) {
-    state.waitUntil = Date.now() + Math.max(0, Number(seconds) || 0) * 1000;
-    clearInterval(state.timer);
-    tick();
-    if (secondsLeft() > 0) state.timer = setInterval(tick, 250);
-  }
-
-  function tick() {
-    var left = secondsLeft();
+  function tick(left) {
     el("wait").hidden = left === 0;
     el("wait").textContent = left ? text("wait", { time: clock(left) }) : "";
     updateButtons();
-    if (left > 0) return;
-    clearInterval(state.timer);
-    if (state.queued) {
+    if (left === 0 && state.queued) {
       var channel = state.queued;
       state.queued = null;
       ask(channel);
@@ -115,7 +69,7 @@
 
   function updateButtons() {
     var idle = !state.busy;
-    el("resend").disabled = !idle || secondsLeft() > 0;
+    el("resend").disabled = !idle || cooldown.left() > 0;
     document.querySelectorAll("[data-switch-to]").forEach(function (button) {
       button.disabled = !idle || state.queued !== null;
     });
@@ -131,14 +85,14 @@
 
   function ask(channel, first) {
     fail("");
-    if (!first && secondsLeft() > 0) {
+    if (!first && cooldown.left() > 0) {
       queue(channel);
       return;
     }
     setBusy(true);
     var fields = { channel: channel };
     if (first) fields.first = "1";
-    postToServer(config.resendUrl, fields).then(
+    page.post(config.resendUrl, fields).then(
       function (answer) {
         setBusy(false);
         answered(channel, answer);
@@ -159,7 +113,7 @@
       waitForTheCodeSent(answer.wait);
     } else if (answer.reason === "cooldown") {
       if (channel !== state.channel) state.queued = channel;
-      wait(answer.wait);
+      cooldown.start(answer.wait);
       sayNothingNew();
     } else if (answer.reason === "unknown_channel" || answer.reason === "whatsapp_not_offered") {
       fail("generic");
@@ -209,50 +163,27 @@
             say(channel === "whatsapp" ? "sent_whatsapp" : "sent_sms");
             el("code").focus();
           }
-          wait(config.resendCooldown);
+          cooldown.start(config.resendCooldown);
         },
         function (error) {
           setBusy(false);
           sayNothingNew();
           fail("send_failed");
           report("challenge failed", error);
-          wait(config.resendCooldown);
+          cooldown.start(config.resendCooldown);
         }
       );
   }
 
-  function report(what, detail) {
-    if (window.console) window.console.error("authsignal-sms: " + what, detail);
-  }
-
   function waitForTheCodeSent(seconds) {
     say("waiting");
-    wait(seconds);
+    cooldown.start(seconds);
   }
 
   // Checking the code
 
-  function digitsOf(value) {
-    // Full-width digits (a Japanese keyboard) count; spaces, dashes and the rest do not.
-    return value
-      .replace(/[\uFF10-\uFF19]/g, function (digit) {
-        return String.fromCharCode(digit.charCodeAt(0) - 0xfee0);
-      })
-      .replace(/\D/g, "")
-      .slice(0, codeLength);
-  }
-
-  function typed() {
-    var field = el("code");
-    var digits = digitsOf(field.value);
-    if (field.value !== digits) field.value = digits;
-    if (digits.length === codeLength && !state.checking) verify();
-  }
-
-  function verify(event) {
-    if (event) event.preventDefault();
+  function verify(code) {
     if (state.checking) return;
-    var code = digitsOf(el("code").value);
     if (!code) {
       fail("empty");
       el("code").focus();
@@ -271,14 +202,13 @@
   }
 
   function checked(result) {
+    var token = page.verifiedToken(result);
     if (result && result.error) {
       report("verify error", result);
       retryable("verify_failed");
-    } else if (result && result.data && result.data.isVerified && result.data.token) {
+    } else if (token) {
       say("accepted");
-      var form = el("callback");
-      form.elements.token.value = result.data.token;
-      form.submit();
+      page.postToken(token);
     } else {
       var reason = result && result.data && result.data.failureReason;
       retryable(reason === "MAX_ATTEMPTS_EXCEEDED" ? "too_many_wrong" : "wrong");
@@ -295,7 +225,7 @@
   }
 
   function reportFailure() {
-    postToServer(config.failedUrl).then(
+    page.post(config.failedUrl).then(
       function (answer) {
         if (answer.ended) end(answer, "too_many_wrong");
       },
@@ -315,21 +245,14 @@
   }
 
   function start() {
-    document.documentElement.classList.add("authsignal-sms-started");
-    if (!window.authsignal || !window.authsignal.Authsignal) {
+    client = page.sdkClient(function () {
+      fail("expired");
+    });
+    if (!client) {
       sdkMissing();
       return;
     }
-    client = new window.authsignal.Authsignal({
-      tenantId: config.tenantId,
-      baseUrl: config.baseUrl,
-      onTokenExpired: function () {
-        fail("expired");
-      },
-    });
-    client.setToken(config.token);
-    el("code-form").addEventListener("submit", verify);
-    el("code").addEventListener("input", typed);
+    page.watchCodeForm(codeLength, verify);
     el("verify").disabled = false;
     el("resend").addEventListener("click", function () {
       ask(state.channel);
@@ -347,9 +270,5 @@
     }
   }
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", start);
-  } else {
-    start();
-  }
+  page.whenReady(start);
 })();

@@ -1,7 +1,9 @@
-/* django-authsignal-sms: the new number's code page (changing the sign-in phone).
-   Settings come from this script tag's data-* attributes, and every word it shows from the
-   page's <template id="authsignal-sms-messages">, so the words are translated (and can be
-   overridden) with the template; no inline script, so a strict Content-Security-Policy works.
+/* django-authsignal-sms: the new number's code page (changing the sign-in phone). Runs after
+   code-page.js (window.authsignalSms: the helpers and settings both code pages share); its own
+   setting, the new number, comes from this script tag's data-phone-number, and every word it
+   shows from the page's <template id="authsignal-sms-messages">, so the words are translated (and
+   can be overridden) with the template; no inline script, so a strict Content-Security-Policy
+   works.
    One global name: none.
 
    The code goes to the new number through the browser SDK's sms.enroll (with the token the
@@ -11,66 +13,23 @@
 (function () {
   "use strict";
 
-  var config = document.currentScript.dataset;
+  var page = window.authsignalSms;
+  var config = page.settings;
+  var phoneNumber = document.currentScript.dataset.phoneNumber;
   var codeLength = Number(config.codeLength) || 6;
+  var el = page.el;
+  var text = page.text;
+  var say = page.say;
+  var fail = page.showError;
+  var cooldown = page.countdown(showResend);
   var client = null;
-  var timer = null;
   var checking = false;
 
-  function el(name) {
-    return document.getElementById("authsignal-sms-" + name);
-  }
-
-  function text(key, values) {
-    var messages = el("messages");
-    var found = messages && messages.content.querySelector('[data-message="' + key + '"]');
-    var words = found ? found.textContent.trim() : key;
-    Object.keys(values || {}).forEach(function (name) {
-      words = words.split("{" + name + "}").join(values[name]);
-    });
-    return words;
-  }
-
-  function say(key) {
-    el("status").textContent = key ? text(key) : "";
-  }
-
-  function fail(key) {
-    el("error").textContent = key ? text(key) : "";
-  }
-
-  function csrfToken() {
-    var field = document.querySelector("#authsignal-sms-callback [name=csrfmiddlewaretoken]");
-    return field ? field.value : "";
-  }
-
-  function cooldown(seconds) {
+  // "Send a new code", with the seconds left to wait.
+  function showResend(left) {
     var button = el("resend");
-    var left = Math.max(0, seconds | 0);
-    clearInterval(timer);
-    var tick = function () {
-      button.disabled = left > 0;
-      button.textContent = left > 0 ? text("resend_in", { seconds: String(left) }) : text("resend");
-      left -= 1;
-      if (left < 0) clearInterval(timer);
-    };
-    tick();
-    if (left >= 0) timer = setInterval(tick, 1000);
-  }
-
-  function postToServer(url, body) {
-    return fetch(url, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: {
-        "X-CSRFToken": csrfToken(),
-        Accept: "application/json",
-        "Content-Type": "application/x-www-form-urlencoded",
-      },
-      body: body || "",
-    }).then(function (response) {
-      return response.json();
-    });
+    button.disabled = left > 0;
+    button.textContent = left > 0 ? text("resend_in", { seconds: String(left) }) : text("resend");
   }
 
   function leave(answer) {
@@ -83,8 +42,8 @@
   function send() {
     fail("");
     say("sending");
-    return client.sms.enroll({ phoneNumber: config.phoneNumber }).then(function (result) {
-      cooldown(Number(config.resendCooldown));
+    return client.sms.enroll({ phoneNumber: phoneNumber }).then(function (result) {
+      cooldown.start(config.resendCooldown);
       if (result && result.data && result.data.userAuthenticatorId && !result.error) {
         say("sent");
         el("code").focus();
@@ -92,7 +51,7 @@
       }
       say("");
       fail("not_sent");
-      if (window.console) window.console.error("authsignal-sms: enroll failed", result);
+      page.report("enroll failed", result);
     }, function () {
       say("");
       fail("generic");
@@ -102,13 +61,13 @@
   // The server counts every send; the first one only once (a reload does not send again).
   function askToSend(first) {
     fail("");
-    postToServer(config.resendUrl, first ? "first=1" : "").then(function (answer) {
+    page.post(config.resendUrl, first ? { first: "1" } : {}).then(function (answer) {
       if (answer.allowed) return send();
       if (answer.ended || answer.retryUrl) {
         leave(answer);
       } else if (answer.reason === "cooldown" || answer.reason === "already_sent") {
         say("waiting");
-        cooldown(answer.wait);
+        cooldown.start(answer.wait);
       } else {
         fail("generic");
       }
@@ -118,7 +77,7 @@
   }
 
   function reportFailure() {
-    postToServer(config.failedUrl).then(function (answer) {
+    page.post(config.failedUrl).then(function (answer) {
       if (answer.ended || answer.retryUrl) {
         el("verify").disabled = true;
         leave(answer);
@@ -126,33 +85,13 @@
     }, function () {});
   }
 
-  function digitsOf(value) {
-    // Full-width digits (a Japanese keyboard) count; spaces, dashes and the rest do not.
-    return value
-      .replace(/[\uFF10-\uFF19]/g, function (digit) {
-        return String.fromCharCode(digit.charCodeAt(0) - 0xfee0);
-      })
-      .replace(/\D/g, "")
-      .slice(0, codeLength);
-  }
-
-  // As on the sign-in code page: the code is checked once all its digits are in.
-  function typed() {
-    var field = el("code");
-    var digits = digitsOf(field.value);
-    if (field.value !== digits) field.value = digits;
-    if (digits.length === codeLength) verify();
-  }
-
   function done() {
     checking = false;
     el("verify").disabled = false;
   }
 
-  function verify(event) {
-    if (event) event.preventDefault();
+  function verify(code) {
     if (checking) return;
-    var code = digitsOf(el("code").value);
     if (!code) {
       fail("empty");
       return;
@@ -162,12 +101,11 @@
     checking = true;
     el("verify").disabled = true;
     client.sms.verify({ code: code }).then(function (result) {
+      var token = page.verifiedToken(result);
       say("");
-      if (result && result.data && result.data.isVerified && result.data.token) {
+      if (token) {
         say("accepted");
-        var form = el("callback");
-        form.elements.token.value = result.data.token;
-        form.submit();
+        page.postToken(token);
         return;
       }
       done();
@@ -186,21 +124,15 @@
   }
 
   function start() {
-    document.documentElement.classList.add("authsignal-sms-started");
-    if (!window.authsignal || !window.authsignal.Authsignal) {
+    client = page.sdkClient(function () {
+      fail("expired");
+    });
+    if (!client) {
       fail("sdk_missing");
       return;
     }
-    client = new window.authsignal.Authsignal({
-      tenantId: config.tenantId,
-      baseUrl: config.baseUrl,
-      onTokenExpired: function () {
-        fail("expired");
-      },
-    });
-    client.setToken(config.token);
-    el("code-form").addEventListener("submit", verify);
-    el("code").addEventListener("input", typed);
+    page.watchCodeForm(codeLength, verify);
+    el("verify").disabled = false;
     el("resend").addEventListener("click", function () {
       askToSend(false);
     });
@@ -208,13 +140,9 @@
       askToSend(true);
     } else {
       say("waiting");
-      cooldown(Number(config.resendWait));
+      cooldown.start(config.resendWait);
     }
   }
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", start);
-  } else {
-    start();
-  }
+  page.whenReady(start);
 })();
