@@ -14,8 +14,8 @@ from django.utils.translation import gettext
 
 from . import redirects
 from .conf import app_settings
+from .methods import offered_by
 from .record import PendingRecord
-from .verdict import offers_whatsapp
 
 # Set on the request when login() was called through an API wrapper (DRF's Request).
 API_LOGIN = "_authsignal_sms_api_login"
@@ -45,7 +45,7 @@ def wants_json(request: HttpRequest) -> bool:
 
 def verification_needed(pending: PendingRecord) -> JsonResponse:
     """401: the password was accepted; a code must be verified to finish signing in."""
-    methods = ["SMS", *(["WHATSAPP"] if offers_whatsapp(pending) else [])]
+    methods = offered_by(pending)
     left = max(0, int(pending.started + app_settings.PENDING_LIFETIME - time.time()))
     body: dict[str, Any] = {
         "detail": gettext("Enter the code sent to your phone to finish signing in."),

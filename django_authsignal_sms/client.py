@@ -39,6 +39,7 @@ class TrackResult:
     is_enrolled: bool
     enrolled_methods: tuple[str, ...]
     allowed_methods: tuple[str, ...] = ()
+    default_method: str = ""  # defaultVerificationMethod, when Authsignal names one
 
     @property
     def has_sms(self) -> bool:
@@ -120,6 +121,7 @@ def track_action(user_id: str, action: str, attributes: Mapping[str, Any]) -> Tr
         is_enrolled=bool(data.get("is_enrolled", False)),
         enrolled_methods=_methods(data, "enrolled_verification_methods"),
         allowed_methods=_methods(data, "allowed_verification_methods"),
+        default_method=_optional_str(data, "default_verification_method") or "",
     )
 
 

@@ -69,6 +69,8 @@ DEFAULTS: dict[str, Any] = {
     # The admin tools and the review queue (docs/admin-tools.md).
     "ADMIN_USER_TOOLS": False,
     "REVIEW_APPROVAL_LIFETIME": 86400,
+    # The verification methods (docs/methods.md); None: SMS, and WhatsApp when WHATSAPP is on.
+    "METHODS": None,
 }
 
 ON_REVIEW_CHOICES = ("block",)
@@ -273,6 +275,13 @@ class AppSettings:
     @property
     def REVIEW_APPROVAL_LIFETIME(self) -> int:
         return int(_option("REVIEW_APPROVAL_LIFETIME"))
+
+    @property
+    def METHODS(self) -> list[str] | None:
+        methods = _option("METHODS")
+        if not isinstance(methods, list | tuple):
+            return None
+        return [str(method) for method in methods]
 
 
 app_settings = AppSettings()

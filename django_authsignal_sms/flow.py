@@ -21,7 +21,18 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest
 from django.utils.translation import gettext_noop
 
-from . import budget, claims, client, enrollment, record, redirects, reviews, signals, verdict
+from . import (
+    budget,
+    claims,
+    client,
+    enrollment,
+    methods,
+    passkey_offer,
+    record,
+    redirects,
+    signals,
+    verdict,
+)
 from .apps import AuthsignalSmsConfig
 from .attributes import client_ip, phone_number, sign_in_attributes
 from .client import SmsAuthenticator, TrackResult
@@ -128,6 +139,10 @@ def _decide(
     if state == "REVIEW_REQUIRED":
         try:
             # Staff approved a review of this user: the sign-in goes on to the code (reviews.py).
+            # Imported here: reviews loads the models, and views importing this module (through
+            # stepup) may be imported before the app registry is ready, or without the app.
+            from . import reviews
+
             if reviews.let_through(request, user, result):
                 state = "CHALLENGE_REQUIRED"
         except AuthsignalError as error:
@@ -145,7 +160,7 @@ def _decide(
         signals.login_blocked.send(AuthsignalSmsConfig, request=request, user=user, state=state)
     elif not result.token:
         _unanswered(request, user, AuthsignalError("challenge without a token"), None)
-    elif not result.has_sms:
+    elif not methods.offered(result):
         _cannot_challenge(request, user, record.SMS_ONLY)
     elif over := budget.take(str(user.pk), client_ip(request)):
         log_event("rate_limited", logging.WARNING, user_id=user.pk, scope=over)
@@ -178,7 +193,16 @@ def _pending(
         verified_baseline=enrolled.last_verified_at if enrolled else "",
         confirm_allow=result.state == "ALLOW",
         retry_url=redirects.login_page_of(request),
+        methods=methods.offered(result),
+        channel=first_channel(methods.offered(result)),
     )
+
+
+def first_channel(offered: list[str]) -> str:
+    """Where the first code goes: the first code method offered (the default, unless that is a
+    passkey); ``sms`` when none is."""
+    codes = [methods.NAMES[method] for method in offered if method in methods.CODE_METHODS]
+    return codes[0] if codes else "sms"
 
 
 def _cannot_challenge(request: HttpRequest, user: AbstractBaseUser, reason: str) -> None:
@@ -371,8 +395,8 @@ def counted_send(
 
 
 def channels_of(current: PendingRecord) -> tuple[str, ...]:
-    """Where a code may go: by text message, and on WhatsApp when it is offered."""
-    return ("sms", "whatsapp") if verdict.offers_whatsapp(current) else ("sms",)
+    """Where a code may go: the code methods offered (text message, WhatsApp, email)."""
+    return tuple(methods.channels_of(current))
 
 
 def _refused_channel(channel: str, current: PendingRecord) -> Outcome:
@@ -432,6 +456,8 @@ def complete(request: HttpRequest, token: str, wanted: str | None) -> Outcome:
     if user is None:
         return _fail(request, current, problem or "user_gone", 403)
     _finish_sign_in(request, current, user)
+    if passkey_offer.worth_offering(current, result):
+        passkey_offer.mark(request, current.user_id)
     next_url = redirects.safe_next(request, wanted) or current.next_url
     return Outcome("signed_in", url=next_url or redirects.after_login())
 

@@ -55,8 +55,10 @@ class PendingRecord:
     sent_at: float | None = None
     resends: int = 0
     failures: int = 0
-    # Where the last code went ("sms" or "whatsapp"): the code page shows it after a reload.
+    # Where the last code went ("sms", "whatsapp", "email"): the code page shows it after a reload.
     channel: str = "sms"
+    # The methods offered (enrolled, allowed and enabled), the default first (methods.py).
+    methods: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def is_pending(self) -> bool:
@@ -87,6 +89,7 @@ FIELD_TYPES: dict[str, tuple[type, ...]] = {
     "resends": (int,),
     "failures": (int,),
     "channel": (str,),
+    "methods": (list,),
 }
 
 

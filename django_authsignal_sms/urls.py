@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views
+from . import passkey_offer_views, views
 from .security import views as security
 from .stepup import views as step_up
 
@@ -15,6 +15,8 @@ urlpatterns = [
     path("failed/", views.failed, name="failed"),
     path("cancel/", views.cancel, name="cancel"),
     path("denied/", views.denied, name="denied"),
+    path("passkey/", passkey_offer_views.offer, name="passkey_offer"),
+    path("passkey/token/", passkey_offer_views.token, name="passkey_token"),
     path("step-up/", step_up.challenge, name="step_up_challenge"),
     path("step-up/callback/", step_up.callback, name="step_up_callback"),
     path("step-up/resend/", step_up.resend, name="step_up_resend"),

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from . import enrollment
+from . import enrollment, methods
 from .client import ValidationResult
-from .conf import app_settings
 from .record import PendingRecord
 
 # Longer posted tokens are refused without asking Authsignal.
@@ -12,13 +11,14 @@ TOKEN_MAX_LENGTH = 4096
 
 
 def offers_whatsapp(pending: PendingRecord) -> bool:
-    """WhatsApp is offered when the site turned it on and Authsignal allows it for the action."""
-    return app_settings.WHATSAPP and pending.whatsapp
+    """WhatsApp is offered when the site enabled it and Authsignal allows it for the action."""
+    return methods.WHATSAPP in methods.offered_by(pending)
 
 
 def accepted_methods(pending: PendingRecord) -> set[str]:
-    """The verification methods this app offered for the pending login, and only those."""
-    return {"SMS", "WHATSAPP"} if offers_whatsapp(pending) else {"SMS"}
+    """The verification methods this app offered for the pending login and the site still
+    enables, and only those: a token verified any other way is refused."""
+    return set(methods.offered_by(pending))
 
 
 def problem_with(result: ValidationResult, pending: PendingRecord) -> str:

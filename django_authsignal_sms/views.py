@@ -5,6 +5,7 @@ Thin: each view asks ``flow`` and turns its outcome into a response.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any, Protocol
 
@@ -18,10 +19,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 
-from . import api, flow, redirects
+from . import api, flow, passkey_offer, redirects
 from .conf import app_settings
 from .flow import Outcome
 from .look import page_look
+from .methods import NAMES, offered_by
+from .passkey_offer_views import offer_url
+from .record import PendingRecord
 from .responses import respond
 from .verdict import offers_whatsapp
 
@@ -62,6 +66,7 @@ class ChallengeView(View):
             "resend_cooldown": app_settings.RESEND_COOLDOWN,
             "whatsapp": offers_whatsapp(pending),
             "channel": pending.channel if offers_whatsapp(pending) else "sms",
+            **methods_of(pending),
             "code_length": CODE_LENGTH,
             "next": next_url,
             **endpoints(self.endpoint_prefix),
@@ -117,7 +122,11 @@ class CallbackView(PendingPostView):
 
     def outcome(self, request: HttpRequest) -> Outcome:
         token, next_url = posted(request)
-        return flow.complete(request, token, next_url)
+        outcome = flow.complete(request, token, next_url)
+        offered = outcome.kind == "signed_in" and passkey_offer.is_marked(request)
+        if offered and not api.wants_json(request):
+            return dataclasses.replace(outcome, url=offer_url(outcome.url))
+        return outcome
 
 
 class SignedInCallbackView(CallbackView):
@@ -163,6 +172,21 @@ class DeniedView(View):
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         return respond(request, flow.open_refusal_page(request), api.wants_json(request))
+
+
+def methods_of(pending: PendingRecord) -> dict[str, Any]:
+    """The methods the page offers by their page names (``passkey``, ``sms``, ``whatsapp``,
+    ``email``), and the one it opens with: the default until a code was sent, then where the
+    last code went."""
+    names = [NAMES[method] for method in offered_by(pending)] or ["sms"]
+    start = names[0] if pending.sent_at is None else pending.channel
+    return {
+        "methods": names,
+        "method": start if start in names else names[0],
+        "email": "email" in names,
+        "passkey": "passkey" in names,
+        "phone": "sms" in names or "whatsapp" in names,
+    }
 
 
 def endpoints(prefix: str) -> dict[str, str]:

@@ -323,7 +323,7 @@ def messages_the_script_asks_for(script=SCRIPT):
         arguments = re.sub(r'=== "[^"]*"', "", arguments)  # compared with, not shown
         asked.update(re.findall(r'"([a-z_]*[a-z])"', arguments))
     if '"queued_" + ' in source:
-        asked.update({"queued_sms", "queued_whatsapp"})
+        asked.update({"queued_sms", "queued_whatsapp", "queued_email"})
     return asked
 
 

@@ -62,6 +62,11 @@ WRONG_VALUES = [
     ("PHONE_NUMBER_SETTER", "tests.account.hooks.nothing_here", "E015"),
     ("ADMIN_USER_TOOLS", "yes", "E005"),
     ("REVIEW_APPROVAL_LIFETIME", 0, "E005"),
+    ("METHODS", "SMS", "E005"),
+    ("METHODS", [], "E005"),
+    ("METHODS", ["SMS", "TOTP"], "E005"),
+    ("METHODS", ["SMS", "SMS"], "E005"),
+    ("METHODS", [1], "E005"),
 ]
 
 UNKNOWN_KEYS = [

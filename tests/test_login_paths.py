@@ -92,6 +92,7 @@ def test_the_pending_mark_holds_only_what_design_lists(client, user, authsignal)
         "resends",
         "failures",
         "channel",
+        "methods",
     }
 
 

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from django.core.checks import CheckMessage
 
 from .credentials import check_credentials
+from .methods import check_methods_agree
 from .options import check_fail_open, check_options
 from .other_logins import check_drf_basic_auth, check_remote_user
 from .phone_setter import check_phone_setter
@@ -50,6 +51,7 @@ ALL_CHECKS: list[Check] = [
     check_cache,
     check_support_contact,
     check_phone_setter,
+    check_methods_agree,
 ]
 # Registered with deploy=True: run by ``manage.py check --deploy`` only.
 DEPLOY_CHECKS: list[Check] = [

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
 
 from ..conf import DEFAULTS, ON_REVIEW_CHOICES, app_settings
+from ..methods import KNOWN as KNOWN_METHODS
 from .reading import is_http_url
 
 POSITIVE_NUMBERS = (
@@ -120,6 +121,15 @@ def _is_http_url_string(value: Any) -> bool:
     return isinstance(value, str) and is_http_url(value)
 
 
+def _is_method_list(value: Any) -> bool:
+    """A non-empty list of distinct verification methods the app knows (methods.KNOWN)."""
+    if not isinstance(value, list | tuple) or not value:
+        return False
+    if not all(isinstance(method, str) for method in value):
+        return False
+    return set(value) <= set(KNOWN_METHODS) and len(set(value)) == len(value)
+
+
 # What each option must be (PHONE_NUMBER and REQUIRE_ENROLLMENT also have E006, E007 and E013;
 # BROWSER_SDK_URL has E012 for the URL itself).
 RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
@@ -148,6 +158,10 @@ RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "PHONE_NUMBER_SETTER": (
         _optional(_is_non_empty_string),
         "must be the dotted path of a callable f(user, phone_number), or None",
+    ),
+    "METHODS": (
+        _optional(_is_method_list),
+        f"must be None or a non-empty list of distinct methods among {', '.join(KNOWN_METHODS)}",
     ),
 }
 

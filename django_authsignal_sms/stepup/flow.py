@@ -15,12 +15,20 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest
 from django.utils.translation import gettext_noop
 
-from .. import claims, client, enrollment, redirects, signals, verdict
+from .. import claims, client, enrollment, methods, redirects, signals, verdict
 from ..apps import AuthsignalSmsConfig
 from ..attributes import phone_number, sign_in_attributes
 from ..client import SmsAuthenticator, TrackResult
 from ..exceptions import AuthsignalApiError, AuthsignalError
-from ..flow import Ledger, Outcome, code_page_of, counted_failure, counted_send, report_error
+from ..flow import (
+    Ledger,
+    Outcome,
+    code_page_of,
+    counted_failure,
+    counted_send,
+    first_channel,
+    report_error,
+)
 from ..log import log_event, mask_phone
 from ..record import PENDING
 from .config import StepUp
@@ -61,7 +69,7 @@ def guard(request: HttpRequest, step: StepUp, custom: dict[str, Any]) -> Outcome
         return _refused(request, user, step.action, "step_up_review", back)
     if result.state not in ("ALLOW", "CHALLENGE_REQUIRED"):
         return _refused(request, user, step.action, "step_up_blocked", back)
-    if not result.token or not result.has_sms:
+    if not result.token or not methods.offered(result):
         return _refused(request, user, step.action, "step_up_unavailable", back)
     pending = StepUpRecord(
         outcome=PENDING,
@@ -71,6 +79,8 @@ def guard(request: HttpRequest, step: StepUp, custom: dict[str, Any]) -> Outcome
         action=step.action,
         masked_phone=mask_phone(phone_number(user)),
         whatsapp="WHATSAPP" in result.allowed_methods,
+        methods=methods.offered(result),
+        channel=first_channel(methods.offered(result)),
         next_url=back,
         retry_url=back,
         authenticator_id=enrolled.authenticator_id if enrolled else "",

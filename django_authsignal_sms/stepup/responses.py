@@ -13,10 +13,10 @@ from django.utils.translation import gettext_noop
 from .. import api, redirects
 from ..conf import app_settings
 from ..flow import Outcome
+from ..methods import offered_by
 from ..notices import add_notice
 from ..pages import problem_page
 from ..responses import problem_json
-from ..verdict import offers_whatsapp
 from .state import StepUpRecord
 
 SUBMIT_AGAIN = gettext_noop("Confirmed. Please submit the form again.")
@@ -70,7 +70,7 @@ def step_up_needed(pending: StepUpRecord) -> JsonResponse:
             "token": pending.token,
             "tenantId": app_settings.TENANT_ID,
             "baseUrl": app_settings.CLIENT_API_URL,
-            "methods": ["SMS", *(["WHATSAPP"] if offers_whatsapp(pending) else [])],
+            "methods": offered_by(pending),
             "maskedPhone": pending.masked_phone,
             "callbackUrl": redirects.app_url("step_up_callback"),
             "cancelUrl": redirects.app_url("step_up_cancel"),

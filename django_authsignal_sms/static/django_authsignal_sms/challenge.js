@@ -1,6 +1,8 @@
 /* django-authsignal-sms: the code page. Runs after code-page.js (window.authsignalSms: the
-   helpers and settings both code pages share); its own setting, the channel, comes from this
-   script tag's data-channel, and every word it shows from the page's
+   helpers and settings both code pages share); its own setting, the method it opens with (sms,
+   whatsapp, email or passkey), comes from this script tag's data-channel; the other methods
+   offered are the page's [data-switch-to] buttons ("try another way"). Every word it shows
+   comes from the page's
    <template id="authsignal-sms-messages">, so the template translates them; no inline script, so
    a strict Content-Security-Policy works.
    One global name: none. */
@@ -14,8 +16,11 @@
   var text = page.text;
   var say = page.say;
   var report = page.report;
+  var METHODS = ["sms", "whatsapp", "email", "passkey"];
+  var opening = document.currentScript.dataset.channel;
   var state = {
-    channel: document.currentScript.dataset.channel === "whatsapp" ? "whatsapp" : "sms",
+    channel: METHODS.indexOf(opening) >= 0 ? opening : "sms", // the method in use
+    firstSend: config.autoSend === "true", // no code was sent yet for this sign-in
     busy: false, // a send is under way
     checking: false, // a code is being checked
     queued: null, // the channel to send on once the wait is over
@@ -33,9 +38,10 @@
     el("retry").hidden = true;
   }
 
-  // The channel: what the page says, which switch it offers, where the SDK sends and verifies.
+  // The method: what the page says, which others it offers, where the SDK sends and verifies.
 
   function showChannel(channel) {
+    var passkey = channel === "passkey";
     state.channel = channel;
     document.querySelectorAll("#authsignal-sms-intro [data-shown-for]").forEach(function (part) {
       part.hidden = part.dataset.shownFor !== channel;
@@ -43,9 +49,13 @@
     document.querySelectorAll("[data-switch-to]").forEach(function (button) {
       button.hidden = button.dataset.switchTo === channel;
     });
+    el("code-part").hidden = passkey;
+    el("resend").hidden = passkey;
+    if (el("passkey-part")) el("passkey-part").hidden = !passkey;
   }
 
   function sdkFor(channel) {
+    if (channel === "email") return client.email;
     return channel === "whatsapp" ? client.whatsapp : client.sms;
   }
 
@@ -71,7 +81,9 @@
     var idle = !state.busy;
     el("resend").disabled = !idle || cooldown.left() > 0;
     document.querySelectorAll("[data-switch-to]").forEach(function (button) {
-      button.disabled = !idle || state.queued !== null;
+      // A passkey needs no send, so a code waiting for the countdown does not hold it back.
+      var waits = state.queued !== null && button.dataset.switchTo !== "passkey";
+      button.disabled = !idle || waits;
     });
   }
 
@@ -85,6 +97,14 @@
 
   function ask(channel, first) {
     fail("");
+    if (channel === "passkey") {
+      state.queued = null;
+      showChannel("passkey");
+      say("");
+      updateButtons();
+      return;
+    }
+    first = first || state.firstSend;
     if (!first && cooldown.left() > 0) {
       queue(channel);
       return;
@@ -105,6 +125,7 @@
   }
 
   function answered(channel, answer) {
+    if (answer.allowed || answer.reason === "already_sent") state.firstSend = false;
     if (answer.allowed) {
       send(channel);
     } else if (answer.ended) {
@@ -115,7 +136,7 @@
       if (channel !== state.channel) state.queued = channel;
       cooldown.start(answer.wait);
       sayNothingNew();
-    } else if (answer.reason === "unknown_channel" || answer.reason === "whatsapp_not_offered") {
+    } else if (answer.reason === "unknown_channel" || /_not_offered$/.test(answer.reason || "")) {
       fail("generic");
     } else {
       fail("expired"); // nothing waits for a code any more (another tab finished, or expired)
@@ -160,7 +181,7 @@
             fail("not_sent");
             report("challenge reply without challengeId", result);
           } else {
-            say(channel === "whatsapp" ? "sent_whatsapp" : "sent_sms");
+            say(channel === "email" ? "sent_email" : channel === "whatsapp" ? "sent_whatsapp" : "sent_sms");
             el("code").focus();
           }
           cooldown.start(config.resendCooldown);
@@ -233,6 +254,39 @@
     );
   }
 
+  // A passkey: the browser asks the user's authenticator; Authsignal checks what it answers.
+
+  function usePasskey() {
+    if (state.checking) return;
+    fail("");
+    say("passkey_waiting");
+    state.checking = true;
+    el("passkey-start").disabled = true;
+    client.passkey.signIn({ token: config.token }).then(
+      function (result) {
+        var token = page.verifiedToken(result);
+        if (token) {
+          say("passkey_accepted");
+          page.postToken(token);
+          return;
+        }
+        report("passkey sign-in not verified", result);
+        passkeyFailed();
+      },
+      function (error) {
+        report("passkey sign-in failed", error);
+        passkeyFailed();
+      }
+    );
+  }
+
+  function passkeyFailed() {
+    state.checking = false;
+    el("passkey-start").disabled = false;
+    say("");
+    fail("passkey_failed");
+  }
+
   // Starting
 
   function sdkMissing() {
@@ -262,8 +316,14 @@
         ask(button.dataset.switchTo);
       });
     });
+    if (el("passkey-start")) {
+      el("passkey-start").disabled = false;
+      el("passkey-start").addEventListener("click", usePasskey);
+    }
     showChannel(state.channel);
-    if (config.autoSend === "true") {
+    if (state.channel === "passkey") {
+      updateButtons();
+    } else if (config.autoSend === "true") {
       ask(state.channel, true);
     } else {
       waitForTheCodeSent(config.resendWait);
