@@ -64,6 +64,15 @@ class SmsAuthenticator:
     last_verified_at: str
 
 
+@dataclass(frozen=True)
+class Authenticator:
+    """Any authenticator, as far as the first enrollment's proof needs it."""
+
+    authenticator_id: str
+    verification_method: str
+    last_verified_at: str
+
+
 class TimeoutAdapter(HTTPAdapter):
     """Applies our timeout: requests hands the SDK's session ``timeout=None`` explicitly."""
 
@@ -134,6 +143,25 @@ def enroll_sms(user_id: str, phone_number: str) -> SmsAuthenticator:
     if authenticator is None:
         raise AuthsignalMalformedResponse("enroll reply has no SMS authenticator")
     return authenticator
+
+
+def enroll_email(user_id: str, email: str) -> Authenticator:
+    """Enroll ``email`` as the user's email OTP authenticator, server-side: no code is sent."""
+    _check_user_id(user_id)
+    body = {"verificationMethod": "EMAIL_OTP", "email": email}
+    data = _call(lambda sdk: sdk.enroll_verified_authenticator(user_id, body))
+    authenticator = _authenticator(data.get("authenticator"))
+    if authenticator is None or authenticator.verification_method != "EMAIL_OTP":
+        raise AuthsignalMalformedResponse("enroll reply has no email OTP authenticator")
+    return authenticator
+
+
+def authenticators(user_id: str) -> list[Authenticator]:
+    """The user's authenticators as Authsignal has them, whatever their method."""
+    _check_user_id(user_id)
+    data = _call(lambda sdk: sdk.get_authenticators(user_id), expect=list)
+    found = (_authenticator(item) for item in data)
+    return [authenticator for authenticator in found if authenticator is not None]
 
 
 def sms_authenticators(user_id: str) -> list[SmsAuthenticator]:
@@ -230,6 +258,16 @@ def _sms_authenticator(data: Any) -> SmsAuthenticator | None:
     return SmsAuthenticator(
         authenticator_id=_optional_str(data, "user_authenticator_id") or "",
         phone_number=_optional_str(data, "phone_number") or "",
+        last_verified_at=_optional_str(data, "last_verified_at") or "",
+    )
+
+
+def _authenticator(data: Any) -> Authenticator | None:
+    if not isinstance(data, dict) or not isinstance(data.get("verification_method"), str):
+        return None
+    return Authenticator(
+        authenticator_id=_optional_str(data, "user_authenticator_id") or "",
+        verification_method=data["verification_method"],
         last_verified_at=_optional_str(data, "last_verified_at") or "",
     )
 

@@ -15,6 +15,8 @@ KNOWN = (PASSKEY, SMS, WHATSAPP, EMAIL_OTP)
 # What the code page and its endpoints call each method; a channel is where a code goes.
 NAMES = {PASSKEY: "passkey", SMS: "sms", WHATSAPP: "whatsapp", EMAIL_OTP: "email"}
 CODE_METHODS = (SMS, WHATSAPP, EMAIL_OTP)
+# Methods whose codes go to the number of an SMS authenticator.
+PHONE_METHODS = (SMS, WHATSAPP)
 
 
 def enabled() -> tuple[str, ...]:
@@ -26,6 +28,20 @@ def enabled() -> tuple[str, ...]:
     return tuple(method for method in configured if method in KNOWN)
 
 
+def first_enrollment() -> tuple[str, ...]:
+    """What a never-enrolled user's first authenticator may be, the site's choice first.
+
+    The number on file (an SMS authenticator, which WhatsApp codes use too) always, as before
+    email codes existed; the email on file too when the site enables ``EMAIL_OTP``, and first
+    when ``METHODS`` lists it before SMS and WhatsApp (or lists neither).
+    """
+    order = enabled()
+    if EMAIL_OTP not in order:
+        return (SMS,)
+    phone_at = min((order.index(m) for m in PHONE_METHODS if m in order), default=len(order))
+    return (EMAIL_OTP, SMS) if order.index(EMAIL_OTP) < phone_at else (SMS, EMAIL_OTP)
+
+
 def _has(method: str, enrolled: tuple[str, ...]) -> bool:
     # A WhatsApp code goes to the number of the user's SMS authenticator.
     if method == WHATSAPP:
@@ -34,7 +50,8 @@ def _has(method: str, enrolled: tuple[str, ...]) -> bool:
 
 
 def offered(result: TrackResult) -> list[str]:
-    """Enrolled, allowed for the action and enabled by the site; Authsignal's default first."""
+    """Enrolled, allowed for the action and enabled by the site, in the site's order, with
+    Authsignal's default first (after a passkey the site puts first)."""""
     methods = [
         method
         for method in enabled()
@@ -43,7 +60,9 @@ def offered(result: TrackResult) -> list[str]:
     default = result.default_method
     if default in methods:
         methods.remove(default)
-        methods.insert(0, default)
+        # A passkey the site puts first stays first: it sends nothing and costs nothing, and the
+        # user's default authenticator (often the first one enrolled) is offered right after.
+        methods.insert(1 if methods[:1] == [PASSKEY] else 0, default)
     return methods
 
 

@@ -1,7 +1,8 @@
 """Every page the app renders, in the light and the dark theme, has no serious or critical
 accessibility violation (axe-core, tests/e2e/axe.py): the code page of a login (as it opens,
 after a wrong code, after another code is sent, in the admin's look) and of a step-up, and the
-problem page of each reason in pages.WORDING. And a user signs in with the keyboard alone."""
+problem page of each reason in pages.WORDING; the code page opened on a passkey and on an email
+code, and the offer to add a passkey. And a user signs in with the keyboard alone."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 from django_authsignal_sms.pages import WORDING
 from tests.browser_fixtures import skip_or_fail_without_axe
 from tests.conftest import PASSWORD
+from tests.e2e import test_methods
 from tests.e2e.axe import assert_none_serious, serious_violations
 from tests.e2e.test_browser_login import (
     enroll_sms,
@@ -21,6 +23,7 @@ from tests.e2e.test_browser_login import (
     wait_for_sent,
     wait_until,
 )
+from tests.e2e.test_methods import add_passkey, enroll_email
 from tests.e2e.test_step_up import DEMO_RULES, submit_transfer
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -272,3 +275,38 @@ def test_a_user_signs_in_with_the_keyboard_alone(site, page, emulator, make_user
     page.keyboard.press("Enter")
     page.wait_for_url(f"{site.url}/protected/")
     assert page.text_content("#signed-in-as") == "kate"
+
+
+# Other methods (tests/e2e/test_methods.py's site: opened at localhost, every method allowed)
+
+methods_site = test_methods.methods_site
+authenticator = test_methods.authenticator
+
+
+def test_the_code_page_of_a_passkey_and_of_an_email_code(
+    methods_site, page, emulator, make_user, authenticator
+):
+    methods_site.enable("PASSKEY", "SMS", "EMAIL_OTP")
+    user = make_user("petra", PHONE)
+    enroll_sms(emulator, user)
+    enroll_email(emulator, user)
+    add_passkey(page, methods_site, emulator, user)
+    log_in(page, methods_site, "petra")
+    page.wait_for_url("**/mfa/challenge/**")
+    assert page.is_visible("#authsignal-sms-passkey-start")
+    assert_accessible(page, "the code page opened on a passkey")
+    page.click("#authsignal-sms-email")
+    wait_for_sent(page, "We sent your code by email")
+    assert_accessible(page, "the code page, an email code sent")
+
+
+def test_the_offer_to_add_a_passkey(methods_site, page, emulator, make_user, authenticator):
+    methods_site.enable("PASSKEY", "SMS")
+    user = make_user("pia", PHONE)
+    enroll_sms(emulator, user)
+    log_in(page, methods_site, "pia")
+    wait_for_sent(page)
+    type_code(page, emulator.latest_code(to=PHONE))
+    page.wait_for_url("**/mfa/passkey/**")
+    assert page.is_visible("#authsignal-sms-add-passkey")
+    assert_accessible(page, "the offer to add a passkey")

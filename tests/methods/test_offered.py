@@ -70,3 +70,17 @@ def test_the_default_is_read_from_the_track_reply(client, user, authsignal, sett
     enable(settings, "SMS", "EMAIL_OTP")
     hold(client, authsignal, ["SMS", "EMAIL_OTP"], defaultVerificationMethod="EMAIL_OTP")
     assert pending_mark(client)["methods"] == ["EMAIL_OTP", "SMS"]
+
+
+def test_a_passkey_the_site_puts_first_stays_ahead_of_the_default(settings):
+    enable(settings, "PASSKEY", "SMS", "EMAIL_OTP")
+    result = TrackResult(
+        "CHALLENGE_REQUIRED",
+        "idem",
+        "tok",
+        True,
+        ("SMS", "EMAIL_OTP", "PASSKEY"),
+        tuple(ALL),
+        "EMAIL_OTP",
+    )
+    assert methods.offered(result) == ["PASSKEY", "EMAIL_OTP", "SMS"]
