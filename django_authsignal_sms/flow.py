@@ -35,7 +35,7 @@ from . import (
 )
 from .apps import AuthsignalSmsConfig
 from .attributes import client_ip, phone_number, sign_in_attributes
-from .client import SmsAuthenticator, TrackResult
+from .client import TrackResult
 from .conf import app_settings
 from .exceptions import AuthsignalApiError, AuthsignalError
 from .log import log_event, logger, mask_phone
@@ -86,12 +86,12 @@ def start(request: HttpRequest, user: AbstractBaseUser) -> None:
     phone = attributes.get("phoneNumber")
     try:
         result = _track(user, attributes)
-        enrolled: SmsAuthenticator | None = None
+        enrolled: enrollment.Enrolled | None = None
         if enrollment.needs_enrollment(result, user):
-            if not phone:
+            enrolled = enrollment.enroll_on_file(request, user, phone)
+            if enrolled is None:
                 _cannot_challenge(request, user, record.NO_PHONE)
                 return
-            enrolled = enrollment.enroll_number_on_file(request, user, phone)
             result = _track(user, attributes)
     except AuthsignalError as error:
         _unanswered(request, user, error, phone)
@@ -129,10 +129,10 @@ def _decide(
     request: HttpRequest,
     user: AbstractBaseUser,
     result: TrackResult,
-    enrolled: SmsAuthenticator | None,
+    enrolled: enrollment.Enrolled | None,
     phone: str | None,
 ) -> None:
-    """ALLOW completes, unless the app just enrolled the number: then a code must confirm it."""
+    """ALLOW completes, unless the app just enrolled an authenticator: a code must confirm it."""
     state = result.state
     if state == "ALLOW" and enrolled is None:
         return
@@ -177,7 +177,7 @@ def _pending(
     request: HttpRequest,
     user: AbstractBaseUser,
     result: TrackResult,
-    enrolled: SmsAuthenticator | None,
+    enrolled: enrollment.Enrolled | None,
     phone: str | None,
 ) -> PendingRecord:
     return PendingRecord(

@@ -51,7 +51,7 @@ def _has(method: str, enrolled: tuple[str, ...]) -> bool:
 
 def offered(result: TrackResult) -> list[str]:
     """Enrolled, allowed for the action and enabled by the site, in the site's order, with
-    Authsignal's default first (after a passkey the site puts first)."""""
+    Authsignal's default first (after a passkey the site puts first)."""
     methods = [
         method
         for method in enabled()

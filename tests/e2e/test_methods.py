@@ -1,6 +1,6 @@
 """The code page with every method, in Chromium against the emulator: a passkey (Chromium's
-virtual authenticator), an email code, "try another way", and a method the site did not enable
-refused at the callback.
+virtual authenticator), an email code (also for a first sign-in with the email on file), "try
+another way", and a method the site did not enable refused at the callback.
 
 The live site is opened at http://localhost:<port>: a passkey's relying party ID cannot be an IP
 address, and the emulator's is localhost.
@@ -86,6 +86,28 @@ def test_a_user_with_only_email_otp_signs_in_by_email_code(methods_site, page, e
     type_code(page, message["code"])
     page.wait_for_url(f"{site.url}/protected/")
     assert page.text_content("#signed-in-as") == "erin"
+
+
+def test_a_never_enrolled_user_with_only_an_email_signs_in_by_the_emailed_code(
+    methods_site, page, emulator, make_user
+):
+    """No number on file: the app enrolls the email on file itself, and the page emails a code."""
+    site = methods_site
+    site.enable("SMS", "EMAIL_OTP")
+    user = make_user("nell", "")
+    log_in(page, site, "nell")
+    page.wait_for_url("**/mfa/challenge/**")
+    wait_for_sent(page, "We sent your code by email")
+    [message] = emulator.outbox()
+    assert (message["channel"], message["to"]) == ("EMAIL", "nell@example.com")
+    type_code(page, message["code"])
+    page.wait_for_url(f"{site.url}/protected/")
+    assert page.text_content("#signed-in-as") == "nell"
+    methods = [
+        (a["verification_method"], a["email"])
+        for a in server_sdk(emulator).get_authenticators(str(user.pk))
+    ]
+    assert methods == [("EMAIL_OTP", "nell@example.com")]
 
 
 def test_a_passkey_signs_in_and_no_code_is_sent(
