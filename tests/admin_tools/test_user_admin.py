@@ -102,6 +102,15 @@ def test_get_shows_a_confirmation_and_changes_nothing(enrolled, resetter, emulat
     assert sms_numbers(emulator, enrolled) == [enrolled.phone_number]
 
 
+def test_the_confirmation_sits_in_the_admin_frame(enrolled, resetter):
+    html = resetter.get(reset_page(enrolled)).content.decode()
+    body_class = html.split("<body", 1)[1].split(">", 1)[0]
+    assert "model-" in body_class and "authsignal-sms-reset-confirmation" in body_class
+    breadcrumbs = html.split('<div class="breadcrumbs">', 1)[1].split("</div>", 1)[0]
+    assert 'href="/admin/"' in breadcrumbs
+    assert breadcrumbs.count("<a href=") == 3
+
+
 def test_a_post_without_the_confirmation_changes_nothing(enrolled, resetter, emulator):
     assert resetter.post(reset_page(enrolled)).status_code == 200
     assert sms_numbers(emulator, enrolled) == [enrolled.phone_number]
