@@ -13,8 +13,8 @@ RULE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 BLOCKING_IMPACTS = {"serious", "critical"}
 
 # Each node's target is a list of selectors, one per iframe or shadow root on the way to it.
-RUN_AXE = """async tags => {
-    const results = await axe.run(document, {
+RUN_AXE = """async ([tags, within]) => {
+    const results = await axe.run(within ? {include: [within]} : document, {
         runOnly: {type: "tag", values: tags},
         resultTypes: ["violations"],
     });
@@ -38,16 +38,18 @@ class Violation:
         return f"{self.rule} ({self.impact}): {self.help} -> {', '.join(self.targets)}"
 
 
-def violations(page) -> list[Violation]:
-    """Every violation axe finds in the page as it is now (axe is added to the page once)."""
+def violations(page, within: str | None = None) -> list[Violation]:
+    """Every violation axe finds in the page as it is now, or only in the part ``within`` (a CSS
+    selector) selects: the app's own part of a page the Django admin draws (axe is added to the
+    page once)."""
     skip_or_fail_without_axe()
     if not page.evaluate("typeof window.axe === 'object'"):
         page.add_script_tag(path=str(AXE_SCRIPT))
-    return [Violation(**found) for found in page.evaluate(RUN_AXE, RULE_TAGS)]
+    return [Violation(**found) for found in page.evaluate(RUN_AXE, [RULE_TAGS, within])]
 
 
-def serious_violations(page) -> list[Violation]:
-    return [found for found in violations(page) if found.impact in BLOCKING_IMPACTS]
+def serious_violations(page, within: str | None = None) -> list[Violation]:
+    return [found for found in violations(page, within) if found.impact in BLOCKING_IMPACTS]
 
 
 def describe(found: list[Violation]) -> str:
