@@ -10,14 +10,12 @@ in this session.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext
 
-from .. import client, redirects, signals
-from ..apps import AuthsignalSmsConfig
+from .. import client, redirects
 from ..attributes import sign_in_attributes
 from ..client import SignInPhone, TrackResult
 from ..conf import app_settings
@@ -25,8 +23,9 @@ from ..exceptions import AuthsignalError
 from ..flow import Outcome, report_error
 from ..log import log_event, mask_phone
 from ..record import PENDING
-from ..stepup.flow import code_page_url
-from ..stepup.state import DONE_KEY, StepUpRecord, binding_of, is_fresh, write_pending
+from ..stepup import flow as stepup_flow
+from ..stepup.flow import hold
+from ..stepup.state import DONE_KEY, StepUpRecord, binding_of, is_fresh
 
 CHANGE = "change"
 REMOVE = "remove"
@@ -74,16 +73,7 @@ def demand(request: HttpRequest, operation: str, back: str) -> Outcome | None:
     refusal = _refusal_of(result)
     if refusal:
         return refused(request, user, refusal, security_page_url())
-    pending = _pending(request, user, operation, result, current, back)
-    write_pending(request, pending)
-    signals.step_up_required.send(
-        AuthsignalSmsConfig,
-        request=request,
-        user=user,
-        action=pending.action,
-        idempotency_key=pending.idempotency_key,
-    )
-    return Outcome("verify", record=pending, url=code_page_url())
+    return hold(request, user, _pending(request, user, operation, result, current, back))
 
 
 def security_page_url() -> str:
@@ -153,10 +143,5 @@ def _pending(
 
 
 def refused(request: HttpRequest, user: Any, reason: str, back: str) -> Outcome:
-    """Authsignal refused the action (or no code can be sent for it): logged and signalled."""
-    action = app_settings.SECURITY_ACTION
-    log_event("step_up_refused", logging.WARNING, user_id=user.pk, action=action, reason=reason)
-    signals.step_up_refused.send(
-        AuthsignalSmsConfig, request=request, user=user, action=action, reason=reason
-    )
-    return Outcome("refused", reason, 403, back)
+    """Authsignal refused the change's step-up (or no code can be sent for it)."""
+    return stepup_flow.refused(request, user, app_settings.SECURITY_ACTION, reason, back)

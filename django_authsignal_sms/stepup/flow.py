@@ -56,7 +56,7 @@ def guard(request: HttpRequest, step: StepUp, custom: dict[str, Any]) -> Outcome
             # site's policy, enroll the number on file and ask for a code, as at login.
             phone = attributes.get("phoneNumber")
             if not phone:
-                return _refused(request, user, step.action, "step_up_unavailable", back)
+                return refused(request, user, step.action, "step_up_unavailable", back)
             enrolled = enrollment.enroll_number_on_file(request, user, phone)
             result = _track(user, step.action, attributes)
     except AuthsignalError as error:
@@ -66,11 +66,11 @@ def guard(request: HttpRequest, step: StepUp, custom: dict[str, Any]) -> Outcome
     if result.state == "ALLOW" and enrolled is None:
         return None
     if result.state == "REVIEW_REQUIRED":
-        return _refused(request, user, step.action, "step_up_review", back)
+        return refused(request, user, step.action, "step_up_review", back)
     if result.state not in ("ALLOW", "CHALLENGE_REQUIRED"):
-        return _refused(request, user, step.action, "step_up_blocked", back)
+        return refused(request, user, step.action, "step_up_blocked", back)
     if not result.token or not methods.offered(result):
-        return _refused(request, user, step.action, "step_up_unavailable", back)
+        return refused(request, user, step.action, "step_up_unavailable", back)
     pending = StepUpRecord(
         outcome=PENDING,
         user_id=str(user.pk),
@@ -90,13 +90,19 @@ def guard(request: HttpRequest, step: StepUp, custom: dict[str, Any]) -> Outcome
         purpose=step.purpose_of(request, custom),
         resubmit=request.method not in ("GET", "HEAD"),
     )
+    return hold(request, user, pending)
+
+
+def hold(request: HttpRequest, user: Any, pending: StepUpRecord) -> Outcome:
+    """The step-up waits for its code: kept in the session, signalled, the code page next (a
+    guard's, or the security page's code to the current number)."""
     save(request, pending)
     signals.step_up_required.send(
         AuthsignalSmsConfig,
         request=request,
         user=user,
-        action=step.action,
-        idempotency_key=result.idempotency_key,
+        action=pending.action,
+        idempotency_key=pending.idempotency_key,
     )
     return Outcome("verify", record=pending, url=code_page_url())
 
@@ -128,7 +134,8 @@ def _back_url(request: HttpRequest) -> str:
     return request.path
 
 
-def _refused(request: HttpRequest, user: Any, action: str, reason: str, back: str) -> Outcome:
+def refused(request: HttpRequest, user: Any, action: str, reason: str, back: str) -> Outcome:
+    """Authsignal refused the action (or no code can be sent for it): logged and signalled."""
     log_event("step_up_refused", logging.WARNING, user_id=user.pk, action=action, reason=reason)
     signals.step_up_refused.send(
         AuthsignalSmsConfig, request=request, user=user, action=action, reason=reason
