@@ -22,6 +22,7 @@ import cProfile
 import json
 import os
 import sys
+import time
 import traceback
 import uuid
 from typing import Any
@@ -216,7 +217,7 @@ def setup() -> tuple[Any, QueryCounter]:
 
 class ProfiledApp:
     """``BENCH_PROFILE=<prefix>``: a cProfile of the handler per method and path, written to
-    ``<prefix><method>-<path>.prof`` after each command (for finding where a step's time goes;
+    ``<prefix><arm>-<method>-<path>.prof`` after each command (for finding where a step's time goes;
     the figures of a profiled run are not comparable)."""
 
     def __init__(self, app: Any, prefix: str) -> None:
@@ -224,8 +225,10 @@ class ProfiledApp:
         self.profiles: dict[str, cProfile.Profile] = {}
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-        key = f"{environ['REQUEST_METHOD']}{environ['PATH_INFO']}".replace("/", "-")
-        profile = self.profiles.setdefault(key, cProfile.Profile())
+        arm = os.environ.get("BENCH_ARM", "arm")
+        key = f"{arm}-{environ['REQUEST_METHOD']}{environ['PATH_INFO']}".replace("/", "-")
+        # CPU time, as the step figures: waiting for the emulator's reply is not the app's cost.
+        profile = self.profiles.setdefault(key, cProfile.Profile(time.thread_time))
         profile.enable()
         try:
             return self.app(environ, start_response)

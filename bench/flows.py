@@ -113,6 +113,7 @@ def arm_env(
         {
             "DJANGO_SETTINGS_MODULE": spec.settings,
             "BENCH_EMULATOR_URL": emulator.url,
+            "BENCH_ARM": spec.name,
             "PYTHONPATH": env["PYTHONPATH"],
         }
     )
