@@ -37,7 +37,8 @@ def wants_json(request: HttpRequest) -> bool:
     """A login through DRF, or a request that asks for JSON (and not for a page)."""
     if getattr(request, API_LOGIN, False):
         return True
-    accept = request.headers.get("Accept", "")
+    # META, not request.headers: the first read of headers parses every header of the request.
+    accept = request.META.get("HTTP_ACCEPT", "")
     if "application/json" in accept and "text/html" not in accept:
         return True
     return request.content_type == "application/json"

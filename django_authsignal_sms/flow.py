@@ -34,7 +34,7 @@ from . import (
     verdict,
 )
 from .apps import AuthsignalSmsConfig
-from .attributes import client_ip, phone_number, sign_in_attributes
+from .attributes import phone_number, sign_in_attributes
 from .client import TrackResult
 from .conf import app_settings
 from .exceptions import AuthsignalApiError, AuthsignalError
@@ -96,7 +96,7 @@ def start(request: HttpRequest, user: AbstractBaseUser) -> None:
     except AuthsignalError as error:
         _unanswered(request, user, error, phone)
         return
-    _decide(request, user, result, enrolled, phone)
+    _decide(request, user, result, enrolled, attributes)
 
 
 def fail_closed(request: HttpRequest, user: AbstractBaseUser, error: Exception) -> None:
@@ -130,7 +130,7 @@ def _decide(
     user: AbstractBaseUser,
     result: TrackResult,
     enrolled: enrollment.Enrolled | None,
-    phone: str | None,
+    attributes: dict[str, Any],
 ) -> None:
     """ALLOW completes, unless the app just enrolled an authenticator: a code must confirm it."""
     state = result.state
@@ -160,14 +160,16 @@ def _decide(
         signals.login_blocked.send(AuthsignalSmsConfig, request=request, user=user, state=state)
     elif not result.token:
         _unanswered(request, user, AuthsignalError("challenge without a token"), None)
-    elif not methods.offered(result):
+    elif not (offered := methods.offered(result)):
         _cannot_challenge(request, user, record.SMS_ONLY)
-    elif over := budget.take(str(user.pk), client_ip(request)):
+    elif over := budget.take(str(user.pk), attributes.get("ipAddress")):
         log_event("rate_limited", logging.WARNING, user_id=user.pk, scope=over)
         signals.login_rate_limited.send(AuthsignalSmsConfig, request=request, user=user, scope=over)
         _refuse(request, record.TOO_MANY)
     else:
-        _hold(request, _pending(request, user, result, enrolled, phone))
+        pending = _pending(request, user, result, enrolled, attributes.get("phoneNumber"))
+        pending.methods, pending.channel = offered, first_channel(offered)
+        _hold(request, pending)
         signals.challenge_required.send(
             AuthsignalSmsConfig, request=request, user=user, idempotency_key=result.idempotency_key
         )
@@ -193,8 +195,6 @@ def _pending(
         verified_baseline=enrolled.last_verified_at if enrolled else "",
         confirm_allow=result.state == "ALLOW",
         retry_url=redirects.login_page_of(request),
-        methods=methods.offered(result),
-        channel=first_channel(methods.offered(result)),
     )
 
 
