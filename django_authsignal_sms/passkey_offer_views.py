@@ -8,13 +8,12 @@ from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponseBase, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
-from django.utils.decorators import method_decorator
-from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
 from . import passkey_offer, redirects
 from .conf import app_settings
+from .decorated_view import DecoratedView
 from .exceptions import AuthsignalError
 from .flow import report_error
 from .look import page_look
@@ -24,10 +23,10 @@ def offer_url(next_url: str) -> str:
     return redirects.app_url("passkey_offer") + "?" + urlencode({"next": next_url})
 
 
-@method_decorator([never_cache, csrf_protect], name="dispatch")
-class PasskeyOfferView(View):
+class PasskeyOfferView(DecoratedView):
     """ "Add a passkey to skip codes next time", or go on; only while the offer is open."""
 
+    decorators = (never_cache, csrf_protect)
     http_method_names = ["get"]
     template_name = "django_authsignal_sms/passkey_offer.html"
 
@@ -47,10 +46,10 @@ class PasskeyOfferView(View):
         return render(request, self.template_name, context)
 
 
-@method_decorator([never_cache, csrf_protect], name="dispatch")
-class PasskeyTokenView(View):
+class PasskeyTokenView(DecoratedView):
     """POST: the token that adds a passkey, once, for the session whose offer is open."""
 
+    decorators = (never_cache, csrf_protect)
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:

@@ -7,20 +7,19 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import render
-from django.utils.decorators import method_decorator
-from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 
 from . import api, flow, passkey_offer, redirects
 from .conf import app_settings
+from .decorated_view import DecoratedView, ViewDecorators
 from .flow import Outcome
 from .look import page_look
 from .methods import NAMES, offered_by
@@ -33,10 +32,10 @@ from .verdict import offers_whatsapp
 CODE_LENGTH = 6
 
 
-@method_decorator([never_cache, csrf_protect], name="dispatch")
-class ChallengeView(View):
+class ChallengeView(DecoratedView):
     """The code page of a pending login (or, in stepup.views, of a pending step-up)."""
 
+    decorators = (never_cache, csrf_protect)
     template_name = "django_authsignal_sms/challenge.html"
     http_method_names = ["get", "head"]
     open_code_page = staticmethod(flow.open_code_page)
@@ -92,14 +91,14 @@ class SignedInSteps(Steps, Protocol):
     def complete(self, request: HttpRequest, token: str) -> Outcome: ...
 
 
-@method_decorator([never_cache, csrf_protect], name="dispatch")
-class PendingPostView(View):
+class PendingPostView(DecoratedView):
     """A POST endpoint of a pending sign-in (or step-up): CSRF-checked, never cached, JSON by
     default; ``responder`` turns the outcome into the response.
 
     The login's endpoints are these classes as they are; another machine's are the same classes
     given its ``steps`` and ``responder`` (``ResendView.as_view(steps=..., responder=...)``)."""
 
+    decorators: ClassVar[ViewDecorators] = (never_cache, csrf_protect)
     http_method_names = ["post"]
     answers_json = True
     responder = staticmethod(respond)
@@ -114,10 +113,10 @@ class PendingPostView(View):
         raise NotImplementedError
 
 
-@method_decorator(sensitive_post_parameters("token"), name="dispatch")
 class CallbackView(PendingPostView):
     """Validates the verification token server-side; only then is the login final."""
 
+    decorators = (sensitive_post_parameters("token"), never_cache, csrf_protect)
     answers_json = False
 
     def outcome(self, request: HttpRequest) -> Outcome:
@@ -164,10 +163,10 @@ class CancelView(PendingPostView):
         return self.steps.cancel(request)
 
 
-@method_decorator(never_cache, name="dispatch")
-class DeniedView(View):
+class DeniedView(DecoratedView):
     """Says once why a sign-in was refused."""
 
+    decorators = (never_cache,)
     http_method_names = ["get"]
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
