@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.middleware.csrf import CsrfViewMiddleware
 from django.urls import Resolver404, ResolverMatch, resolve
 
-from . import api, flow, record
+from . import api, flow, record, redirects
 from .conf import app_settings
 from .flow import HELD
 from .record import MARKER_COOKIE
@@ -68,6 +68,8 @@ class AuthsignalSmsMiddleware:
             return None
         if not record.present(request):
             return None
+        if redirects.is_pending_page(request):
+            return None  # the code page and its endpoints: exempt, and no resolve() to know it
         match = _resolve(request)
         view_name = match.view_name if match else None
         if view_name in app_settings.LOGOUT_URL_NAMES:

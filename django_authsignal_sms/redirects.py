@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.http import HttpRequest
 from django.shortcuts import resolve_url
-from django.urls import get_script_prefix, get_urlconf, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 
@@ -42,6 +42,31 @@ def app_url(name: str) -> str:
 @functools.lru_cache(maxsize=256)
 def _reversed(name: str, urlconf: object, script_prefix: str, language: str | None) -> str:
     return reverse(f"authsignal_sms:{name}")
+
+
+# The pages a pending sign-in uses: the gate lets them through without resolving the URL.
+PENDING_PAGES = ("challenge", "resend", "callback", "failed", "cancel", "denied")
+
+
+def is_pending_page(request: HttpRequest) -> bool:
+    """Whether the request is for one of ``PENDING_PAGES``, known from its path alone.
+
+    Only for a request without a URLconf of its own: set by a middleware, it applies only once
+    the view is resolved, after the gate. ``False`` only means "not known this way".
+    """
+    if getattr(request, "urlconf", None) is not None:
+        return False
+    key = (get_urlconf() or settings.ROOT_URLCONF, get_script_prefix(), get_language())
+    return request.path in _pending_pages(*key)
+
+
+@functools.lru_cache(maxsize=64)
+def _pending_pages(urlconf: object, script_prefix: str, language: str | None) -> frozenset[str]:
+    try:
+        paths = [_reversed(name, urlconf, script_prefix, language) for name in PENDING_PAGES]
+    except NoReverseMatch:  # the app's URLs are not included (check W003)
+        return frozenset()
+    return frozenset(paths)
 
 
 def code_page(next_url: str) -> str:
