@@ -191,10 +191,9 @@ def methods_of(pending: PendingRecord) -> dict[str, Any]:
 def endpoints(prefix: str) -> dict[str, str]:
     """The URLs the code page's script and forms post to: the login's (``""``) or the step-up's
     (``"step_up_"``)."""
-    return {
-        f"{name}_url": redirects.app_url(f"{prefix}{name}")
-        for name in ("resend", "failed", "callback", "cancel")
-    }
+    names = ("resend", "failed", "callback", "cancel")
+    urls = redirects.app_urls(*(f"{prefix}{name}" for name in names))
+    return {f"{name}_url": url for name, url in zip(names, urls, strict=True)}
 
 
 def posted(request: HttpRequest) -> tuple[str, str | None]:

@@ -70,3 +70,15 @@ def test_the_language_is_part_of_what_is_remembered():
     with override_settings(ROOT_URLCONF="tests.urls_i18n"), translation.override("es"):
         spanish = redirects.app_url("challenge")
     assert (english, spanish) == ("/en/mfa/challenge/", "/es/mfa/challenge/")
+
+
+def test_a_code_page_looks_up_the_reverse_key_twice(pending):
+    # The key (URLconf, script prefix, language) is three thread-and-task locals: once for the
+    # gate's "is this a pending page" and once for the page's four endpoints, not once per URL.
+    pending.get("/mfa/challenge/")
+    with mock.patch.object(
+        redirects, "_reverse_key", side_effect=redirects._reverse_key
+    ) as looked_up:
+        page = pending.get("/mfa/challenge/")
+    assert page.status_code == 200
+    assert looked_up.call_count == 2
