@@ -211,7 +211,7 @@ def users_from(pool: Sequence[SiteUser]) -> Iterator[SiteUser]:
 class Plan:
     rounds: int  # in-process fast and pending paths
     seconds: float  # per arm per round, in-process
-    step_rounds: int  # per-step comparison (WSGI)
+    step_rounds: dict[str, int]  # per-step comparison (WSGI), by hasher
     step_users: dict[str, int]  # users per arm per round, by hasher
     deploy_rounds: int
     deploy_users: int
@@ -225,8 +225,11 @@ class Plan:
     def make(cls, quick: bool) -> Plan:
         if quick:
             sizes = {1: 12, 4: 24, 16: 48}
-            return cls(3, 0.08, 2, {"md5": 3, "pbkdf2": 1}, 2, 2, 1, sizes, 500, 40, quick=True)
-        return cls(7, 0.3, 7, {"md5": 8, "pbkdf2": 3}, 5, 4, 5, {1: 40, 4: 64, 16: 128}, 5000, 200)
+            rounds = {"md5": 3, "pbkdf2": 2}
+            users = {"md5": 3, "pbkdf2": 1}
+            return cls(3, 0.08, rounds, users, 2, 2, 1, sizes, 500, 40, quick=True)
+        rounds, users = {"md5": 12, "pbkdf2": 6}, {"md5": 8, "pbkdf2": 3}
+        return cls(7, 0.3, rounds, users, 5, 4, 5, {1: 40, 4: 64, 16: 128}, 5000, 200)
 
 
 def run(plan: Plan) -> dict[str, Any]:
@@ -237,7 +240,7 @@ def run(plan: Plan) -> dict[str, Any]:
         emulator = stack.enter_context(harness.emulator())
         directory = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-")))
         biggest = max(plan.sizes.values())
-        flow_users = len(steps.ARMS) * (1 + plan.step_rounds * plan.step_users["md5"])
+        flow_users = steps.users_needed(plan.step_rounds["md5"], plan.step_users["md5"])
         deploy_users = 2 * len(deploy.CONFIGS) * (1 + plan.deploy_rounds * plan.deploy_users)
         data = harness.prepare_site(
             directory / "md5", biggest + 104 + flow_users + deploy_users + 50
@@ -245,7 +248,7 @@ def run(plan: Plan) -> dict[str, Any]:
         spare = data.users[biggest:]  # users sections 5 and 8 never log in
         slow = harness.prepare_site(
             directory / "pbkdf2",
-            len(steps.ARMS) * (1 + plan.step_rounds * plan.step_users["pbkdf2"]) + 5,
+            steps.users_needed(plan.step_rounds["pbkdf2"], plan.step_users["pbkdf2"]) + 5,
             hasher="default",
         )
         inprocess.setup_django(data)
@@ -268,10 +271,11 @@ def run(plan: Plan) -> dict[str, Any]:
         for user in [*flow_pool, *slow.users]:
             emulator.enroll(user.user_id, user.phone)
         pool = users_from(flow_pool)
+        rounds, users = plan.step_rounds, plan.step_users
         results["steps"] = {
-            "md5": steps.compare(emulator, data, pool, plan.step_rounds, plan.step_users["md5"]),
+            "md5": steps.compare(emulator, data, pool, rounds["md5"], users["md5"]),
             "pbkdf2": steps.compare(
-                emulator, slow, users_from(slow.users), plan.step_rounds, plan.step_users["pbkdf2"]
+                emulator, slow, users_from(slow.users), rounds["pbkdf2"], users["pbkdf2"]
             ),
         }
         say("4. deployment choices")

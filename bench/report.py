@@ -171,6 +171,7 @@ def steps_table(results: dict[str, Any], hasher: str) -> str:
                 ratio(row["app/reference"]),
                 ratio(row["app/rotating"]),
                 verdict(row["app/rotating"], STEP_GOAL),
+                ratio(row["again/rotating"]),
                 ratio(row["app/plain"], 2) if "app/plain" in row else "-",
                 " / ".join(
                     f"{count(row[arm]['queries'])} ({count(row[arm]['writes'])})"
@@ -191,6 +192,7 @@ def steps_table(results: dict[str, Any], hasher: str) -> str:
                 ratio(row["app/reference"]),
                 ratio(row["app/rotating"]),
                 verdict(row["app/rotating"], STEP_GOAL),
+                ratio(row["again/rotating"]),
                 "-",
                 f"- / {count(row['reference']['queries'])} ({count(row['reference']['writes'])})"
                 f" / {count(row['app']['queries'])} ({count(row['app']['writes'])})",
@@ -205,6 +207,7 @@ def steps_table(results: dict[str, Any], hasher: str) -> str:
         "app ÷ reference [min–max]",
         "app ÷ reference rotating the session key (like for like)",
         "goal",
+        "noise floor: that reference ÷ itself in another process",
         "app ÷ plain",
         "queries (writes): plain / reference / app",
     ]
@@ -217,7 +220,8 @@ def steps_table(results: dict[str, Any], hasher: str) -> str:
         f"app {_calls(calls['app']['again'])}, and on a user's first login of the day "
         f"{_calls(calls['app']['first'])} (the daily check that codes go to the number on file). "
         f"{section['rounds']} rounds of {section['users_per_round']} users per arm, each "
-        f"logging in twice; medians of rounds."
+        f"logging in twice, the arms started afresh {section['generations']} times; medians of "
+        "rounds."
     )
 
 
@@ -513,6 +517,7 @@ def readme_block(results: dict[str, Any]) -> str:
                     f"{name} {outcome(row['app/rotating'], STEP_GOAL)}"
                     for name, row in rows.items()
                 ),
+                ratio(rows["MD5"]["again/rotating"]),
                 ratio(rows["MD5"]["app/reference"]),
                 *(
                     ratio(row["app/plain"], 2) if "app/plain" in row else "-"
@@ -528,6 +533,7 @@ def readme_block(results: dict[str, Any]) -> str:
             "; ".join(
                 f"{name} {outcome(row['app/rotating'], STEP_GOAL)}" for name, row in first.items()
             ),
+            ratio(first["MD5"]["again/rotating"]),
             ratio(first["MD5"]["app/reference"]),
             "-",
             "-",
@@ -538,6 +544,7 @@ def readme_block(results: dict[str, Any]) -> str:
         "app ÷ reference, like for like, MD5 [min–max]",
         "app ÷ reference, like for like, PBKDF2",
         f"goal ≤ {STEP_GOAL:g}",
+        "noise floor, MD5: the like-for-like reference ÷ itself in another process",
         "app ÷ reference without the rotation, MD5",
         "app ÷ plain login, MD5",
         "app ÷ plain login, PBKDF2",

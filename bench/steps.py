@@ -6,7 +6,12 @@ is accepted. The app does that because Django's ``login()`` does (the app works 
 view by letting ``login()`` run, then holding it back). That arm shows how much of the gap to the
 reference is this rotation.
 
-Same stack for all four: the example project's settings, database sessions on SQLite, the
+A fifth arm, "again", is the rotating reference once more, in its own process: "again ÷
+rotating" should be 1, and how far it is from 1 is the noise floor of the app's ratio. The arms
+are started afresh ``GENERATIONS`` times, the rounds shared among them, so that no process's own
+layout (its heap, its hash seed) leans one arm for the whole run.
+
+Same stack for all five: the example project's settings, database sessions on SQLite, the
 local-memory cache, ``CONN_MAX_AGE`` 0 (Django's defaults), the Authsignal emulator in its own
 process. The app arm has the app installed; the other arms do not have it at all.
 """
@@ -21,17 +26,38 @@ from tests.load.harness import Emulator, SiteData
 from . import flows
 from .flows import MFA_STEPS, WHOLE
 
-ARMS = ("plain", "reference", "rotating", "app")
+ARMS = ("plain", "reference", "rotating", "again", "app")
+GENERATIONS = 3
 
 
 def compare(
     emulator: Emulator, data: SiteData, users: Iterator[Any], rounds: int, per_round: int
 ) -> dict[str, Any]:
-    specs = [flows.plain_arm(), flows.reference_arm(), flows.rotating_arm(), flows.app_arm()]
+    specs = [
+        flows.plain_arm(),
+        flows.reference_arm(),
+        flows.rotating_arm(),
+        flows.rotating_arm("again"),
+        flows.app_arm(),
+    ]
     envs = [flows.arm_env(spec, data, emulator, sessions="db") for spec in specs]
-    with flows.arms(specs, envs, data.directory) as running:
-        raw = flows.interleave(running, users, rounds, per_round)
-    return figures(raw, rounds, per_round)
+    raw: dict[str, list[list[dict[str, Any]]]] = {spec.name: [] for spec in specs}
+    for share in shares(rounds, GENERATIONS):
+        with flows.arms(specs, envs, data.directory) as running:
+            for name, logins in flows.interleave(running, users, share, per_round).items():
+                raw[name] += logins
+    return {**figures(raw, rounds, per_round), "generations": min(rounds, GENERATIONS)}
+
+
+def shares(rounds: int, generations: int) -> list[int]:
+    """``rounds`` split as evenly as can be among at most ``generations`` (none empty)."""
+    count = min(rounds, generations)
+    return [rounds // count + (index < rounds % count) for index in range(count)]
+
+
+def users_needed(rounds: int, per_round: int) -> int:
+    """Each generation warms every arm with a user of its own (``flows.interleave``)."""
+    return len(ARMS) * (min(rounds, GENERATIONS) + rounds * per_round)
 
 
 def figures(raw: dict[str, Any], rounds: int, per_round: int) -> dict[str, Any]:
@@ -44,15 +70,17 @@ def figures(raw: dict[str, Any], rounds: int, per_round: int) -> dict[str, Any]:
         for base in ("reference", "rotating", "plain"):
             if base in row:
                 row[f"app/{base}"] = flows.ratios(row["app"], row[base])
+        row["again/rotating"] = flows.ratios(row["again"], row["rotating"])
         steps[step] = row
     first_of_day = {}
     for step in ("callback", WHOLE):
         first: dict[str, Any] = {
             name: flows.summarise(raw[name], step, first=True)
-            for name in ("reference", "rotating", "app")
+            for name in ("reference", "rotating", "again", "app")
         }
         first["app/reference"] = flows.ratios(first["app"], first["reference"])
         first["app/rotating"] = flows.ratios(first["app"], first["rotating"])
+        first["again/rotating"] = flows.ratios(first["again"], first["rotating"])
         first_of_day[step] = first
     whole_wall = {
         name: steps[WHOLE][name] for name in ARMS if name in steps[WHOLE]
