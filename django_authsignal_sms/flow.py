@@ -167,9 +167,8 @@ def _decide(
         signals.login_rate_limited.send(AuthsignalSmsConfig, request=request, user=user, scope=over)
         _refuse(request, record.TOO_MANY)
     else:
-        pending = _pending(request, user, result, enrolled, attributes.get("phoneNumber"))
-        pending.methods, pending.channel = offered, first_channel(offered)
-        _hold(request, pending)
+        phone = attributes.get("phoneNumber")
+        _hold(request, _pending(request, user, result, enrolled, phone, offered))
         signals.challenge_required.send(
             AuthsignalSmsConfig, request=request, user=user, idempotency_key=result.idempotency_key
         )
@@ -181,6 +180,7 @@ def _pending(
     result: TrackResult,
     enrolled: enrollment.Enrolled | None,
     phone: str | None,
+    offered: list[str],
 ) -> PendingRecord:
     return PendingRecord(
         outcome=record.PENDING,
@@ -195,6 +195,8 @@ def _pending(
         verified_baseline=enrolled.last_verified_at if enrolled else "",
         confirm_allow=result.state == "ALLOW",
         retry_url=redirects.login_page_of(request),
+        methods=offered,
+        channel=first_channel(offered),
     )
 
 
