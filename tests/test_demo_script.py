@@ -115,6 +115,17 @@ class Demo:
         return self.output()
 
 
+ENDINGS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
+
+
+def as_from_a_terminal() -> None:
+    """In the demo's process, before it runs: the endings' default handling, as a terminal gives
+    it. A signal ignored when a shell starts (pytest run under nohup, or in the background)
+    cannot be trapped by it, and the demo would not see its ending at all."""
+    for ending in ENDINGS:
+        signal.signal(ending, signal.SIG_DFL)
+
+
 @pytest.fixture
 def start_demo(checkout: Path, tmp_path: Path) -> Iterator[Callable[..., Demo]]:
     """Starts scripts/demo in a process group of its own, killed whatever the test does."""
@@ -129,6 +140,7 @@ def start_demo(checkout: Path, tmp_path: Path) -> Iterator[Callable[..., Demo]]:
                 stdout=output,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                preexec_fn=as_from_a_terminal,
             )
         started.append(Demo(process, log))
         return started[-1]
@@ -144,9 +156,7 @@ def start_demo(checkout: Path, tmp_path: Path) -> Iterator[Callable[..., Demo]]:
 
 
 @pytest.mark.slow  # scripts/demo, the emulator and the site in subprocesses
-@pytest.mark.parametrize(
-    "ending", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT], ids=lambda ending: ending.name
-)
+@pytest.mark.parametrize("ending", ENDINGS, ids=lambda ending: ending.name)
 def test_a_demo_ended_by_a_signal_stops_both_servers(start_demo, ending):
     site, emulator = free_ports(2)
     demo = start_demo(DEMO_PORT=str(site), EMULATOR_PORT=str(emulator))
